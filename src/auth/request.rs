@@ -1,0 +1,51 @@
+//! What a server function needs from its request: the app state, the client's address and
+//! the session, and the signed-in user.
+
+use std::net::SocketAddr;
+
+use axum::extract::ConnectInfo;
+use leptos::prelude::use_context;
+use tower_sessions::Session;
+
+use crate::auth::session;
+use crate::db::user::UserRecord;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+/// The state, the client address (for rate limits) and the session of this request.
+pub async fn parts() -> AppResult<(AppState, String, Session)> {
+    let state = use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState is missing from the server-function context");
+        AppError::Internal
+    })?;
+    let client = match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
+        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
+        // Only in-process tests have no socket.
+        Err(_) => "local".to_owned(),
+    };
+    let session = leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "the session layer is missing");
+        AppError::Internal
+    })?;
+    Ok((state, client, session))
+}
+
+/// The signed-in user, if the session names one that still exists.
+pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Option<UserRecord>> {
+    let Some(id) = session::user_id(session, state.config.session_absolute).await? else {
+        return Ok(None);
+    };
+    let user = crate::service::user::find(state, id).await?;
+    if user.is_none() {
+        session::sign_out(session).await?;
+    }
+    Ok(user)
+}
+
+/// The signed-in user's id, or `Unauthorized`.
+pub async fn require_user(state: &AppState, session: &Session) -> AppResult<i64> {
+    match session::user_id(session, state.config.session_absolute).await? {
+        Some(id) => Ok(id),
+        None => Err(AppError::Unauthorized),
+    }
+}

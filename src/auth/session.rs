@@ -1,0 +1,56 @@
+//! What Quire keeps in a session, and the three things done with it: sign in (a fresh id,
+//! against fixation), read the signed-in user (enforcing the absolute timeout and keeping an
+//! active session alive), and sign out (the row is deleted server-side).
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tower_sessions::Session;
+
+pub use crate::db::session::USER_ID_KEY;
+use crate::error::AppResult;
+
+/// When the user signed in (unix seconds): the absolute timeout counts from here.
+const SIGNED_IN_AT: &str = "signed_in_at";
+/// When the session was last extended (unix seconds).
+const SEEN_AT: &str = "seen_at";
+/// Idle expiry only moves when the session is written, so an active reader's session is
+/// rewritten at most this often.
+const TOUCH_EVERY: i64 = 60;
+
+fn unix_now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub async fn sign_in(session: &Session, user_id: i64) -> AppResult<()> {
+    session.cycle_id().await?;
+    session.insert(USER_ID_KEY, user_id).await?;
+    let now = unix_now();
+    session.insert(SIGNED_IN_AT, now).await?;
+    session.insert(SEEN_AT, now).await?;
+    Ok(())
+}
+
+pub async fn sign_out(session: &Session) -> AppResult<()> {
+    session.flush().await?;
+    Ok(())
+}
+
+/// The signed-in user's id, if any. A session older than `absolute` is ended here.
+pub async fn user_id(session: &Session, absolute: Duration) -> AppResult<Option<i64>> {
+    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+        return Ok(None);
+    };
+    let now = unix_now();
+    let signed_in_at = session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0);
+    let absolute = i64::try_from(absolute.as_secs()).unwrap_or(i64::MAX);
+    if now.saturating_sub(signed_in_at) >= absolute {
+        session.flush().await?;
+        return Ok(None);
+    }
+    let seen_at = session.get::<i64>(SEEN_AT).await?.unwrap_or(0);
+    if now.saturating_sub(seen_at) >= TOUCH_EVERY {
+        session.insert(SEEN_AT, now).await?;
+    }
+    Ok(Some(user_id))
+}

@@ -1,0 +1,263 @@
+//! Settings (ssr-only): read once at start from the environment (and an optional `.env`),
+//! every one with a default that runs the blog locally. `.env.example` documents them all.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use sqlx::sqlite::SqliteConnectOptions;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/quire.db";
+const SECRET_FILE: &str = "quire.secret";
+const SECRET_LEN: usize = 64;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the SQLite file lives (`DATABASE_URL`).
+    pub database_url: String,
+    /// The public origin, such as `https://blog.example.org` (`QUIRE_PUBLIC_URL`); no trailing
+    /// slash. State-changing requests must come from it.
+    pub public_url: String,
+    /// Refuse passwords from the shipped common-password list (`QUIRE_COMMON_PASSWORDS`).
+    pub common_passwords: bool,
+    /// Sign a user out after this long without a request (`QUIRE_SESSION_IDLE_SECS`).
+    pub session_idle: Duration,
+    /// Sign a user out this long after sign-in, active or not (`QUIRE_SESSION_ABSOLUTE_SECS`).
+    pub session_absolute: Duration,
+    /// Sign-in and sign-up attempts allowed per client address per minute
+    /// (`QUIRE_AUTH_ATTEMPTS_PER_MINUTE`; 0 turns the limit off). Each account gets half.
+    pub auth_attempts_per_minute: u32,
+}
+
+impl Config {
+    /// Reads the environment; `site_addr` is the address the server listens on (from Leptos).
+    pub fn from_env(site_addr: SocketAddr) -> anyhow::Result<Self> {
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let public_url = match var("QUIRE_PUBLIC_URL") {
+            Some(url) => parse_origin(&url).context("QUIRE_PUBLIC_URL")?,
+            None => format!("http://{site_addr}"),
+        };
+        let common_passwords = match var("QUIRE_COMMON_PASSWORDS").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => bail!("QUIRE_COMMON_PASSWORDS must be `on` or `off`, not `{other}`"),
+        };
+        Ok(Self {
+            database_url,
+            public_url,
+            common_passwords,
+            session_idle: Duration::from_secs(number("QUIRE_SESSION_IDLE_SECS", 24 * 3600)?),
+            session_absolute: Duration::from_secs(number(
+                "QUIRE_SESSION_ABSOLUTE_SECS",
+                14 * 24 * 3600,
+            )?),
+            auth_attempts_per_minute: u32::try_from(number("QUIRE_AUTH_ATTEMPTS_PER_MINUTE", 20)?)
+                .context("QUIRE_AUTH_ATTEMPTS_PER_MINUTE is too large")?,
+        })
+    }
+
+    /// Settings for tests: a database file at `path`, no common-password list, no rate limit.
+    pub fn for_tests(path: &Path) -> Self {
+        Self {
+            database_url: format!("sqlite://{}", path.display()),
+            public_url: "http://127.0.0.1:3000".to_owned(),
+            common_passwords: false,
+            session_idle: Duration::from_secs(3600),
+            session_absolute: Duration::from_secs(24 * 3600),
+            auth_attempts_per_minute: 0,
+        }
+    }
+
+    /// True when the public origin is https: cookies are then `Secure` and `__Host-` named.
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The SQLite file named by `database_url`.
+    pub fn database_path(&self) -> anyhow::Result<PathBuf> {
+        if !self.database_url.starts_with("sqlite:") {
+            bail!(
+                "DATABASE_URL `{}` is not supported: Quire runs on SQLite (sqlite://path/to/file.db)",
+                self.database_url
+            );
+        }
+        let options = SqliteConnectOptions::from_str(&self.database_url)
+            .with_context(|| format!("DATABASE_URL `{}` is not a SQLite URL", self.database_url))?;
+        let path = options.get_filename();
+        let in_memory =
+            self.database_url.contains(":memory:") || self.database_url.contains("mode=memory");
+        if in_memory || path.as_os_str().is_empty() {
+            bail!("DATABASE_URL must name a file: Quire keeps its data on disk");
+        }
+        Ok(path.to_path_buf())
+    }
+}
+
+fn var(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number(key: &str, default: u64) -> anyhow::Result<u64> {
+    match var(key) {
+        Some(v) => v
+            .trim()
+            .parse()
+            .with_context(|| format!("{key} must be a whole number, not `{v}`")),
+        None => Ok(default),
+    }
+}
+
+/// `https://Example.org/` → `https://example.org`: scheme, host and port only.
+fn parse_origin(url: &str) -> anyhow::Result<String> {
+    let url = url.trim().trim_end_matches('/');
+    let (scheme, rest) = url
+        .split_once("://")
+        .context("must start with http:// or https://")?;
+    if scheme != "http" && scheme != "https" {
+        bail!("must start with http:// or https://");
+    }
+    if rest.is_empty() || rest.contains('/') || rest.contains('?') || rest.contains('#') {
+        bail!("must be an origin such as https://blog.example.org, without a path");
+    }
+    Ok(format!("{scheme}://{}", rest.to_lowercase()))
+}
+
+/// The server's secret, kept beside the database: made on first run (owner-only permissions),
+/// read on every later one. Never in the repository, never a fallback value.
+pub fn load_or_create_secret(dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = dir.join(SECRET_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let bytes = decode_hex(text.trim())
+                .with_context(|| format!("{} is not a Quire secret", path.display()))?;
+            if bytes.len() != SECRET_LEN {
+                bail!("{} must hold {SECRET_LEN} bytes", path.display());
+            }
+            Ok(bytes)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use rand::RngCore;
+            let mut bytes = vec![0u8; SECRET_LEN];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            write_private(&path, &encode_hex(&bytes))
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            tracing::info!(path = %path.display(), "generated a new server secret");
+            Ok(bytes)
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()
+}
+
+fn encode_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hex(text: &str) -> anyhow::Result<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        bail!("odd number of hex digits");
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).context("not hex"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_is_reduced_to_an_origin() {
+        assert_eq!(
+            parse_origin("https://Blog.Example.org/").unwrap(),
+            "https://blog.example.org"
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
+        assert!(parse_origin("ftp://x").is_err());
+        assert!(parse_origin("https://x/blog").is_err());
+        assert!(parse_origin("x.org").is_err());
+    }
+
+    #[test]
+    fn the_database_must_be_a_file() {
+        let mut config = Config::for_tests(Path::new("data/x.db"));
+        assert_eq!(config.database_path().unwrap(), Path::new("data/x.db"));
+        config.database_url = "sqlite::memory:".into();
+        assert!(config.database_path().is_err());
+        config.database_url = "postgres://x".into();
+        assert!(config.database_path().is_err());
+    }
+
+    #[test]
+    fn the_secret_is_made_once_private_and_then_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = load_or_create_secret(dir.path()).unwrap();
+        assert_eq!(first.len(), SECRET_LEN);
+        assert_eq!(load_or_create_secret(dir.path()).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(SECRET_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "the secret must be readable by its owner only"
+            );
+        }
+        std::fs::write(dir.path().join(SECRET_FILE), "nothex").unwrap();
+        assert!(load_or_create_secret(dir.path()).is_err());
+    }
+
+    /// `Leptos.toml` is what the release binary reads; `Cargo.toml` is what cargo-leptos builds
+    /// with. They must name the same site.
+    #[test]
+    fn leptos_toml_matches_cargo_toml() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let cargo: toml::Value =
+            toml::from_str(&std::fs::read_to_string(root.join("Cargo.toml")).unwrap()).unwrap();
+        let build = &cargo["package"]["metadata"]["leptos"];
+        let runtime: toml::Value =
+            toml::from_str(&std::fs::read_to_string(root.join("Leptos.toml")).unwrap()).unwrap();
+        let runtime = &runtime["package"]["metadata"]["leptos"];
+        for key in [
+            "output-name",
+            "site-root",
+            "site-pkg-dir",
+            "site-addr",
+            "reload-port",
+        ] {
+            assert_eq!(
+                runtime.get(key),
+                build.get(key),
+                "`{key}` differs between Leptos.toml and Cargo.toml"
+            );
+        }
+        let options = leptos::config::get_config_from_str(
+            &std::fs::read_to_string(root.join("Leptos.toml")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(&*options.output_name, "quire");
+    }
+}

@@ -1,0 +1,166 @@
+//! The db layer (ssr-only): every SQL statement of Quire lives below this module.
+//!
+//! SQLite in WAL mode with one writer connection and a small pool of read-only readers:
+//! writes queue inside the process instead of failing with "database is locked", and every
+//! write transaction starts with `BEGIN IMMEDIATE` so it holds the write lock from its first
+//! statement. Functions here take an executor and never begin transactions; the service layer
+//! owns transactions. Queries use `$N` placeholders, which PostgreSQL shares.
+
+pub mod session;
+pub mod user;
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions, Sqlite, SqlitePool, Transaction};
+use time::OffsetDateTime;
+use time::format_description::well_known::Iso8601;
+use time::format_description::well_known::iso8601::{Config, EncodedConfig, TimePrecision};
+
+use crate::error::AppResult;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
+
+const READERS: u32 = 4;
+
+/// Handles to the database: clone freely.
+#[derive(Clone, Debug)]
+pub struct Db {
+    /// The one connection that writes.
+    pub writer: SqlitePool,
+    /// Read-only connections for everything else.
+    pub reader: SqlitePool,
+}
+
+impl Db {
+    /// Opens (creating if needed) the SQLite file at `path` and its folder.
+    pub async fn open(path: &Path) -> anyhow::Result<Self> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create the database folder {}", dir.display()))?;
+        }
+        let base = SqliteConnectOptions::new()
+            .filename(path)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true)
+            .synchronous(SqliteSynchronous::Full)
+            .log_statements(tracing::log::LevelFilter::Trace);
+
+        // Switch to WAL once, on a single connection, before any pool exists.
+        let mut first = base
+            .clone()
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .connect()
+            .await
+            .with_context(|| format!("cannot open the database {}", path.display()))?;
+        sqlx::query("pragma journal_size_limit = 67108864")
+            .execute(&mut first)
+            .await?;
+        sqlx::Connection::close(first).await?;
+
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(base.clone())
+            .await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(READERS)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(base.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        MIGRATOR
+            .run(&self.writer)
+            .await
+            .context("applying database migrations")
+    }
+
+    /// A write transaction that holds SQLite's write lock from its first statement.
+    pub async fn begin_write(&self) -> AppResult<Transaction<'static, Sqlite>> {
+        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// Answers when the database can be read: the health check.
+    pub async fn ping(&self) -> AppResult<()> {
+        sqlx::query("select 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.writer.close().await;
+        self.reader.close().await;
+    }
+}
+
+const TIMESTAMP: EncodedConfig = Config::DEFAULT
+    .set_time_precision(TimePrecision::Second {
+        decimal_digits: std::num::NonZeroU8::new(3),
+    })
+    .encode();
+
+/// A UTC instant as stored: ISO-8601 with milliseconds and `Z` (`2026-11-22T03:13:05.123Z`).
+/// Text order is time order, and PostgreSQL reads it as a `timestamptz`.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Iso8601::<TIMESTAMP>)
+        .unwrap_or_else(|_| unreachable_timestamp())
+}
+
+/// Now, as stored.
+pub fn now() -> String {
+    timestamp(OffsetDateTime::now_utc())
+}
+
+#[cold]
+fn unreachable_timestamp() -> String {
+    // Formatting a UTC instant into ISO-8601 cannot fail for years 0..=9999.
+    "1970-01-01T00:00:00.000Z".to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_iso8601_utc_with_milliseconds() {
+        let at = time::macros::datetime!(2026-11-22 03:13:05.123456 +02:00);
+        assert_eq!(timestamp(at), "2026-11-22T01:13:05.123Z");
+    }
+
+    #[tokio::test]
+    async fn opening_creates_the_folder_and_a_wal_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/quire.db");
+        let db = Db::open(&path).await.unwrap();
+        db.migrate().await.unwrap();
+        assert!(path.exists());
+        let mode: (String,) = sqlx::query_as("pragma journal_mode")
+            .fetch_one(&db.reader)
+            .await
+            .unwrap();
+        assert_eq!(mode.0, "wal");
+        let fk: (i64,) = sqlx::query_as("pragma foreign_keys")
+            .fetch_one(&db.writer)
+            .await
+            .unwrap();
+        assert_eq!(fk.0, 1);
+        // Readers cannot write.
+        assert!(
+            sqlx::query("create table x (a)")
+                .execute(&db.reader)
+                .await
+                .is_err()
+        );
+        db.ping().await.unwrap();
+    }
+}

@@ -1,0 +1,145 @@
+//! SQL for the `sessions` table, and the tower-sessions store built on it.
+//!
+//! Loads use the reader pool; saves and deletes are single statements on the writer.
+
+use async_trait::async_trait;
+use sqlx::SqliteExecutor;
+use time::OffsetDateTime;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+
+use super::{Db, timestamp};
+use crate::error::AppResult;
+
+/// The session key that holds the signed-in user's id (copied into `sessions.user_id`).
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone, Debug)]
+pub struct SqliteSessionStore {
+    db: Db,
+}
+
+impl SqliteSessionStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+}
+
+fn backend(error: sqlx::Error) -> session_store::Error {
+    session_store::Error::Backend(error.to_string())
+}
+
+fn encode(record: &Record) -> session_store::Result<(String, Option<i64>, String)> {
+    let data =
+        serde_json::to_string(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let user_id = record
+        .data
+        .get(USER_ID_KEY)
+        .and_then(serde_json::Value::as_i64);
+    Ok((data, user_id, timestamp(record.expiry_date)))
+}
+
+#[async_trait]
+impl SessionStore for SqliteSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        loop {
+            let (data, user_id, expires_at) = encode(record)?;
+            let inserted = sqlx::query(
+                "insert into sessions (id, user_id, data, expires_at) values ($1, $2, $3, $4)
+                 on conflict (id) do nothing",
+            )
+            .bind(record.id.to_string())
+            .bind(user_id)
+            .bind(data)
+            .bind(expires_at)
+            .execute(&self.db.writer)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            // A 128-bit collision: astronomically unlikely, but never reuse another's id.
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let (data, user_id, expires_at) = encode(record)?;
+        sqlx::query(
+            "insert into sessions (id, user_id, data, expires_at) values ($1, $2, $3, $4)
+             on conflict (id) do update
+             set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
+        )
+        .bind(record.id.to_string())
+        .bind(user_id)
+        .bind(data)
+        .bind(expires_at)
+        .execute(&self.db.writer)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let data: Option<String> =
+            sqlx::query_scalar("select data from sessions where id = $1 and expires_at > $2")
+                .bind(id.to_string())
+                .bind(timestamp(OffsetDateTime::now_utc()))
+                .fetch_optional(&self.db.reader)
+                .await
+                .map_err(backend)?;
+        data.map(|d| {
+            serde_json::from_str(&d).map_err(|e| session_store::Error::Decode(e.to_string()))
+        })
+        .transpose()
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("delete from sessions where id = $1")
+            .bind(id.to_string())
+            .execute(&self.db.writer)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for SqliteSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        delete_expired(&self.db.writer, &timestamp(OffsetDateTime::now_utc()))
+            .await
+            .map_err(|_| {
+                session_store::Error::Backend("could not delete expired sessions".into())
+            })?;
+        Ok(())
+    }
+}
+
+/// Removes every session that expired before `now`; returns how many.
+pub async fn delete_expired(db: impl SqliteExecutor<'_>, now: &str) -> AppResult<u64> {
+    let done = sqlx::query("delete from sessions where expires_at <= $1")
+        .bind(now)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// Signs a user out everywhere: removes all of their sessions.
+pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> AppResult<u64> {
+    let done = sqlx::query("delete from sessions where user_id = $1")
+        .bind(user_id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+/// How many live sessions a user has (for tests and the admin views).
+pub async fn count_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> AppResult<i64> {
+    Ok(
+        sqlx::query_scalar("select count(*) from sessions where user_id = $1")
+            .bind(user_id)
+            .fetch_one(db)
+            .await?,
+    )
+}

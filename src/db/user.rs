@@ -1,0 +1,149 @@
+//! SQL for the `users` table.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+use crate::error::AppResult;
+use crate::model::user::SessionUser;
+
+/// A user row, password hash included: it never leaves the db and service layers.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRecord {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+impl UserRecord {
+    pub fn into_session_user(self) -> SessionUser {
+        SessionUser {
+            username: self.username,
+            email: self.email,
+            bio: self.bio,
+            image: self.image,
+        }
+    }
+}
+
+/// The columns a write sets; `bio` and `image` are `None` for "not given".
+pub struct UserWrite<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub bio: Option<&'a str>,
+    pub image: Option<&'a str>,
+}
+
+const COLUMNS: &str = "id, username, email, password_hash, bio, image";
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    user: &UserWrite<'_>,
+    password_hash: &str,
+    now: &str,
+) -> AppResult<i64> {
+    let id = sqlx::query_scalar(
+        "insert into users (username, email, password_hash, bio, image, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $6)
+         returning id",
+    )
+    .bind(user.username)
+    .bind(user.email)
+    .bind(password_hash)
+    .bind(user.bio)
+    .bind(user.image)
+    .bind(now)
+    .fetch_one(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn find_by_id(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<Option<UserRecord>> {
+    Ok(
+        sqlx::query_as(&format!("select {COLUMNS} from users where id = $1"))
+            .bind(id)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// `email` must already be normalised (trimmed, lower-cased).
+pub async fn find_by_email(
+    db: impl SqliteExecutor<'_>,
+    email: &str,
+) -> AppResult<Option<UserRecord>> {
+    Ok(
+        sqlx::query_as(&format!("select {COLUMNS} from users where email = $1"))
+            .bind(email)
+            .fetch_optional(db)
+            .await?,
+    )
+}
+
+/// Whether another account (not `except`) already uses this username, ignoring case.
+pub async fn username_taken(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+    except: Option<i64>,
+) -> AppResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select id from users where lower(username) = lower($1) and ($2 is null or id <> $2)",
+    )
+    .bind(username)
+    .bind(except)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Whether another account (not `except`) already uses this (normalised) email.
+pub async fn email_taken(
+    db: impl SqliteExecutor<'_>,
+    email: &str,
+    except: Option<i64>,
+) -> AppResult<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("select id from users where email = $1 and ($2 is null or id <> $2)")
+            .bind(email)
+            .bind(except)
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
+pub async fn update_profile(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    user: &UserWrite<'_>,
+    now: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "update users set username = $1, email = $2, bio = $3, image = $4, updated_at = $5
+         where id = $6",
+    )
+    .bind(user.username)
+    .bind(user.email)
+    .bind(user.bio)
+    .bind(user.image)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn update_password_hash(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    password_hash: &str,
+    now: &str,
+) -> AppResult<()> {
+    sqlx::query("update users set password_hash = $1, updated_at = $2 where id = $3")
+        .bind(password_hash)
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}

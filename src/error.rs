@@ -1,0 +1,283 @@
+//! `AppError`: the one error type that crosses the wire (shared), with its two adapters:
+//! server functions (`FromServerFnError`) and, ssr-only, HTTP responses (`IntoResponse`) and the
+//! mapping from database errors. Database text never reaches a client: it is logged and becomes
+//! `Internal`.
+
+use std::collections::BTreeMap;
+
+use http::StatusCode;
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// Messages per form field, in field order: `{"email": ["is invalid"]}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One message for one field.
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = Self::new();
+        errors.add(field, message);
+        errors
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The messages of one field, if any.
+    pub fn get(&self, field: &str) -> &[String] {
+        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// `Ok(())` when nothing was added, else a `Validation` error with every message.
+    pub fn into_result(self) -> AppResult<()> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self))
+        }
+    }
+
+    /// Human-readable lines such as "email is invalid", for `.error-messages`.
+    pub fn messages(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
+            .collect()
+    }
+}
+
+/// Everything that can go wrong in a request, as the client may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("you need to sign in first")]
+    Unauthorized,
+    #[error("you are not allowed to do that")]
+    Forbidden,
+    /// Sign-in failed: the same answer for an unknown email and a wrong password.
+    #[error("email or password is invalid")]
+    InvalidCredentials,
+    #[error("some fields are invalid")]
+    Validation(FieldErrors),
+    #[error("already taken")]
+    Conflict(FieldErrors),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("the service is temporarily unavailable: {0}")]
+    Unavailable(String),
+    #[error("something went wrong on our side; please try again")]
+    Internal,
+    /// The request never got a usable answer (network down, server restarting).
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Transport(_) => StatusCode::BAD_GATEWAY,
+        }
+    }
+
+    /// The lines a form shows in `.error-messages`.
+    pub fn messages(&self) -> Vec<String> {
+        match self {
+            Self::Validation(fields) | Self::Conflict(fields) => fields.messages(),
+            other => vec![other.to_string()],
+        }
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(FieldErrors::single(field, message))
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request's arguments could not be read: the client's fault.
+            ServerFnErrorErr::Args(msg)
+            | ServerFnErrorErr::MissingArg(msg)
+            | ServerFnErrorErr::Deserialization(msg)
+            | ServerFnErrorErr::UnsupportedRequestMethod(msg) => Self::BadRequest(msg),
+            ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
+                Self::Transport(msg)
+            }
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::Serialization(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::ServerError(_) => Self::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::{AppError, FieldErrors};
+    use axum::Json;
+    use axum::http::{HeaderValue, header};
+    use axum::response::{IntoResponse, Response};
+
+    /// SQLite primary result codes that mean "the disk, not the request, is the problem".
+    const SQLITE_READONLY: i32 = 8;
+    const SQLITE_FULL: i32 = 13;
+
+    impl From<sqlx::Error> for AppError {
+        fn from(error: sqlx::Error) -> Self {
+            match &error {
+                sqlx::Error::RowNotFound => Self::NotFound,
+                sqlx::Error::PoolTimedOut => {
+                    tracing::warn!("database pool timed out");
+                    Self::Unavailable("the server is busy".into())
+                }
+                sqlx::Error::Database(db) => {
+                    // sqlx reports SQLite's extended code; the primary code is its low byte.
+                    let primary = db
+                        .code()
+                        .and_then(|c| c.parse::<i32>().ok())
+                        .map(|c| c & 0xff);
+                    match primary {
+                        Some(SQLITE_FULL) => {
+                            tracing::error!(%error, "database disk full");
+                            Self::Unavailable("storage is full".into())
+                        }
+                        Some(SQLITE_READONLY) => {
+                            tracing::error!(%error, "database is read-only");
+                            Self::Unavailable("storage is read-only".into())
+                        }
+                        _ => {
+                            tracing::error!(%error, "database error");
+                            Self::Internal
+                        }
+                    }
+                }
+                _ => {
+                    tracing::error!(%error, "database error");
+                    Self::Internal
+                }
+            }
+        }
+    }
+
+    impl AppError {
+        /// Headers that go with this error's status: `Retry-After` on 429.
+        pub fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
+            if let Self::TooManyRequests { retry_after_secs } = self
+                && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
+            {
+                headers.insert(header::RETRY_AFTER, value);
+            }
+        }
+    }
+
+    impl From<tower_sessions::session::Error> for AppError {
+        fn from(error: tower_sessions::session::Error) -> Self {
+            tracing::error!(%error, "session store error");
+            Self::Internal
+        }
+    }
+
+    /// The REST shape: `{"errors": {"<field>": ["<message>"]}}`.
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let status = self.status();
+            let fields = match &self {
+                Self::Validation(fields) | Self::Conflict(fields) => fields.clone(),
+                Self::NotFound => FieldErrors::single("resource", "not found"),
+                Self::Unauthorized => FieldErrors::single("token", "is missing or invalid"),
+                Self::InvalidCredentials => FieldErrors::single("credentials", "invalid"),
+                Self::Forbidden => FieldErrors::single("resource", "forbidden"),
+                other => FieldErrors::single("body", other.to_string()),
+            };
+            let mut response =
+                (status, Json(serde_json::json!({ "errors": fields.0 }))).into_response();
+            self.add_headers(response.headers_mut());
+            response
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_the_status_a_client_expects() {
+        assert_eq!(AppError::NotFound.status(), 404);
+        assert_eq!(AppError::Unauthorized.status(), 401);
+        assert_eq!(AppError::Forbidden.status(), 403);
+        assert_eq!(AppError::InvalidCredentials.status(), 401);
+        assert_eq!(AppError::validation("email", "is invalid").status(), 422);
+        assert_eq!(AppError::Conflict(FieldErrors::new()).status(), 409);
+        assert_eq!(
+            AppError::TooManyRequests {
+                retry_after_secs: 3
+            }
+            .status(),
+            429
+        );
+        assert_eq!(AppError::BadRequest("x".into()).status(), 400);
+        assert_eq!(AppError::Internal.status(), 500);
+    }
+
+    #[test]
+    fn argument_errors_from_server_functions_are_the_clients_fault() {
+        let err = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field".into()));
+        assert_eq!(err.status(), 400);
+    }
+
+    #[test]
+    fn field_errors_read_as_sentences_and_round_trip_as_json() {
+        let mut fields = FieldErrors::new();
+        fields.add("password", "is too short (minimum is 8 characters)");
+        fields.add("email", "can't be blank");
+        let err = AppError::Validation(fields);
+        assert_eq!(
+            err.messages(),
+            vec![
+                "email can't be blank",
+                "password is too short (minimum is 8 characters)"
+            ]
+        );
+        let json = serde_json::to_string(&err).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);
+    }
+
+    #[test]
+    fn internal_errors_carry_no_detail() {
+        assert_eq!(
+            AppError::Internal.messages(),
+            vec!["something went wrong on our side; please try again"]
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Shared data types (server and browser) and their pure validation rules.
+
+pub mod user;
+
+/// True when `s` holds U+0000, which no text field accepts (PostgreSQL cannot store it).
+pub fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}

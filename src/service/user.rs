@@ -1,0 +1,176 @@
+//! Accounts: sign up, sign in, settings and password change.
+
+use crate::auth::password::is_common;
+use crate::db::{self, user::UserRecord, user::UserWrite};
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::model::user::{Credentials, NewUser, SettingsPatch};
+use crate::state::AppState;
+
+/// What a settings change did.
+#[derive(Debug)]
+pub struct SettingsOutcome {
+    pub user: UserRecord,
+    /// The password changed, so every session of the user was ended.
+    pub password_changed: bool,
+}
+
+/// Counts an authentication attempt (`what`: sign-up or sign-in) from `client` for `account`,
+/// or refuses it.
+fn limit(state: &AppState, what: &str, client: &str, account: &str) -> AppResult<()> {
+    state.ip_limiter.attempt(&format!("ip:{client}"))?;
+    state.account_limiter.attempt(&format!("{what}:{account}"))
+}
+
+fn check_not_common(state: &AppState, password: &str) -> AppResult<()> {
+    if state.config.common_passwords && is_common(password) {
+        return Err(AppError::validation(
+            "password",
+            "is too common; choose one that is harder to guess",
+        ));
+    }
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(username = %new.username))]
+pub async fn register(state: &AppState, client: &str, new: NewUser) -> AppResult<UserRecord> {
+    let new = new.normalized();
+    limit(state, "register", client, &new.email)?;
+    new.validate()?;
+    check_not_common(state, &new.password)?;
+    let password_hash = state.hasher.hash(&new.password).await?;
+
+    let mut tx = state.db.begin_write().await?;
+    let mut taken = FieldErrors::new();
+    if db::user::username_taken(&mut *tx, &new.username, None).await? {
+        taken.add("username", "has already been taken");
+    }
+    if db::user::email_taken(&mut *tx, &new.email, None).await? {
+        taken.add("email", "has already been taken");
+    }
+    if !taken.is_empty() {
+        return Err(AppError::Conflict(taken));
+    }
+    let write = UserWrite {
+        username: &new.username,
+        email: &new.email,
+        bio: None,
+        image: None,
+    };
+    let id = db::user::insert(&mut *tx, &write, &password_hash, &db::now()).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = id, "account created");
+    Ok(UserRecord {
+        id,
+        username: new.username,
+        email: new.email,
+        password_hash,
+        bio: None,
+        image: None,
+    })
+}
+
+/// Checks credentials. An unknown email and a wrong password get the same error after the
+/// same amount of work.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    state: &AppState,
+    client: &str,
+    credentials: Credentials,
+) -> AppResult<UserRecord> {
+    let credentials = credentials.normalized();
+    limit(state, "login", client, &credentials.email)?;
+    credentials.validate()?;
+    let user = db::user::find_by_email(&state.db.reader, &credentials.email).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.as_str());
+    let matches = state.hasher.verify(&credentials.password, hash).await?;
+    match user {
+        Some(user) if matches => {
+            tracing::info!(user_id = user.id, "signed in");
+            Ok(user)
+        }
+        _ => {
+            tracing::info!("sign-in refused: invalid credentials");
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+pub async fn find(state: &AppState, id: i64) -> AppResult<Option<UserRecord>> {
+    db::user::find_by_id(&state.db.reader, id).await
+}
+
+/// Changes the user's profile, email and password. Changing the email or the password needs
+/// the current password; a new password ends every session of the user.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn update_settings(
+    state: &AppState,
+    user_id: i64,
+    patch: SettingsPatch,
+) -> AppResult<SettingsOutcome> {
+    let patch = patch.normalized();
+    patch.validate()?;
+    if let Some(password) = patch.new_password() {
+        check_not_common(state, password)?;
+    }
+    let current = find(state, user_id).await?.ok_or(AppError::Unauthorized)?;
+    let sensitive = patch.email != current.email || patch.new_password().is_some();
+    if sensitive {
+        state
+            .account_limiter
+            .attempt(&format!("settings:{user_id}"))?;
+        if patch.current_password.is_empty() {
+            return Err(AppError::validation(
+                "current_password",
+                "is needed to change your email or password",
+            ));
+        }
+        if !state
+            .hasher
+            .verify(&patch.current_password, Some(&current.password_hash))
+            .await?
+        {
+            return Err(AppError::validation("current_password", "is incorrect"));
+        }
+    }
+    let new_hash = match patch.new_password() {
+        Some(password) => Some(state.hasher.hash(password).await?),
+        None => None,
+    };
+
+    let mut tx = state.db.begin_write().await?;
+    let mut taken = FieldErrors::new();
+    if db::user::username_taken(&mut *tx, &patch.username, Some(user_id)).await? {
+        taken.add("username", "has already been taken");
+    }
+    if db::user::email_taken(&mut *tx, &patch.email, Some(user_id)).await? {
+        taken.add("email", "has already been taken");
+    }
+    if !taken.is_empty() {
+        return Err(AppError::Conflict(taken));
+    }
+    let now = db::now();
+    let write = UserWrite {
+        username: &patch.username,
+        email: &patch.email,
+        bio: patch.bio(),
+        image: patch.image(),
+    };
+    db::user::update_profile(&mut *tx, user_id, &write, &now).await?;
+    if let Some(hash) = &new_hash {
+        db::user::update_password_hash(&mut *tx, user_id, hash, &now).await?;
+        let ended = db::session::delete_for_user(&mut *tx, user_id).await?;
+        tracing::info!(sessions_ended = ended, "password changed");
+    }
+    tx.commit().await?;
+    Ok(SettingsOutcome {
+        user: UserRecord {
+            id: user_id,
+            username: patch.username.clone(),
+            email: patch.email.clone(),
+            password_hash: new_hash.clone().unwrap_or(current.password_hash),
+            bio: patch.bio().map(str::to_owned),
+            image: patch.image().map(str::to_owned),
+        },
+        password_changed: new_hash.is_some(),
+    })
+}

@@ -1,0 +1,46 @@
+//! `AppState` (ssr-only): what every request handler and server function can reach.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::auth::limiter::Limiter;
+use crate::auth::password::Hasher;
+use crate::config::Config;
+use crate::db::Db;
+use crate::error::AppResult;
+
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub hasher: Hasher,
+    /// Sign-in and sign-up attempts per client address.
+    pub ip_limiter: Arc<Limiter>,
+    /// Sign-in and sign-up attempts per account (email).
+    pub account_limiter: Arc<Limiter>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> AppResult<Self> {
+        let per_minute = config.auth_attempts_per_minute;
+        let minute = Duration::from_secs(60);
+        Ok(Self {
+            db,
+            hasher: Hasher::new()?,
+            ip_limiter: Arc::new(Limiter::new(per_minute, minute)),
+            account_limiter: Arc::new(Limiter::new(per_minute.div_ceil(2), minute)),
+            config: Arc::new(config),
+            leptos_options,
+        })
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
