@@ -1,0 +1,105 @@
+//! The HTML shell, the route table and the app-wide contexts (shared).
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+
+use crate::components::nav::{Footer, Navbar};
+use crate::error::AppError;
+use crate::model::user::SessionUser;
+use crate::pages::home::HomePage;
+use crate::pages::login::LoginPage;
+use crate::pages::not_found::NotFoundPage;
+use crate::pages::register::RegisterPage;
+use crate::pages::settings::SettingsPage;
+use crate::server::user::current_user;
+
+/// The document around every page; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="description" content="Quire: a fast, secure blog." />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Who is signed in. Every page reads it from context.
+///
+/// Pages own the actions that change it (sign in, sign out...): an action must be created
+/// inside the routes to receive its error when a form was posted without JavaScript. Each
+/// page hands its action to `track`, and the user is fetched again when one completes.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<SessionUser>, AppError>>,
+    changed: RwSignal<usize>,
+}
+
+impl Auth {
+    fn provide() -> Self {
+        let changed = RwSignal::new(0);
+        let user = Resource::new(move || changed.get(), |_| current_user());
+        let auth = Self { user, changed };
+        provide_context(auth);
+        auth
+    }
+
+    /// Refetches the user whenever `action` completes.
+    pub fn track<S>(&self, action: ServerAction<S>)
+    where
+        S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
+        S::Output: Clone + Send + Sync + 'static,
+        S::Error: Clone + Send + Sync + 'static,
+    {
+        let changed = self.changed;
+        Effect::watch(
+            move || action.version().get(),
+            move |_, _, _| changed.update(|n| *n += 1),
+            false,
+        );
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+    // Effects run only in the browser, after hydration: mark the page as live (tests and the
+    // benchmarks wait for this).
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
+
+    // Every route renders completely before the first byte is sent, so the status code is
+    // right (404, 403...) and the page works without JavaScript.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/quire.css" />
+        <Title formatter=|title: String| format!("{title} · Quire") />
+        <Router>
+            <Navbar />
+            <main id="main">
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}

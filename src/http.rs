@@ -1,0 +1,283 @@
+//! The HTTP server (ssr-only): `build_router` is the single place where routes and layers are
+//! put together (the binary and the router tests use the same one), and `serve` runs it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::{Key, SameSite};
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::app::{App, shell};
+use crate::db::session::SqliteSessionStore;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The session cookie's name: `__Host-` prefixed when served over https.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-quire" } else { "quire" }
+}
+
+/// Every route and layer of Quire. `key` signs the session cookie.
+pub fn build_router(state: AppState, key: Key) -> Router {
+    let config = state.config.clone();
+    let https = config.is_https();
+    let idle = time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::DAY);
+    let sessions = SessionManagerLayer::new(SqliteSessionStore::new(state.db.clone()))
+        .with_name(session_cookie_name(https))
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+        .with_signed(key);
+    let origin: Arc<str> = config.public_url.as_str().into();
+
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, || (), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::map_response(server_fn_status))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(origin, same_origin_only))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Runs the server until SIGINT or SIGTERM, finishing the requests in flight.
+pub async fn serve(state: AppState, key: Key) -> anyhow::Result<()> {
+    let addr = state.leptos_options.site_addr;
+    let db = state.db.clone();
+    let sweeper = tokio::spawn(sweep_expired_sessions(db.clone()));
+    let app = build_router(state, key);
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!("Quire is listening on http://{addr}");
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server error")?;
+    sweeper.abort();
+    db.close().await;
+    tracing::info!("Quire stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// Deletes expired sessions every ten minutes.
+async fn sweep_expired_sessions(db: crate::db::Db) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        match crate::db::session::delete_expired(&db.writer, &crate::db::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => (
+            StatusCode::OK,
+            axum::Json(serde_json::json!({"status": "ok", "database": "ok"})),
+        )
+            .into_response(),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "degraded", "database": "unreachable"})),
+        )
+            .into_response(),
+    }
+}
+
+/// Refuses state-changing requests that a browser sent from another site (CSRF), using Fetch
+/// Metadata with an `Origin`/`Referer` fallback. The REST API under `/api` authenticates with a
+/// header token, never a cookie, so it is left to CORS.
+async fn same_origin_only(
+    State(origin): State<Arc<str>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    );
+    let path = request.uri().path();
+    if safe
+        || path == "/api"
+        || path.starts_with("/api/")
+        || is_same_origin(request.headers(), &origin)
+    {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        method = %request.method(),
+        path,
+        "refused a cross-site state-changing request"
+    );
+    let mut response = (
+        StatusCode::FORBIDDEN,
+        serde_json::to_string(&AppError::Forbidden).unwrap_or_default(),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn is_same_origin(headers: &HeaderMap, origin: &str) -> bool {
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    if let Some(site) = text("sec-fetch-site") {
+        return site == "same-origin" || site == "none";
+    }
+    if let Some(from) = text(header::ORIGIN.as_str()) {
+        return from.eq_ignore_ascii_case(origin);
+    }
+    if let Some(referer) = text(header::REFERER.as_str()) {
+        return referer.len() >= origin.len()
+            && referer[..origin.len()].eq_ignore_ascii_case(origin)
+            && matches!(referer.as_bytes().get(origin.len()), None | Some(b'/'));
+    }
+    false
+}
+
+/// Leptos answers every server-function error with 500; give each `AppError` its own status
+/// (400 for unreadable arguments, 401, 403, 422, 429 with `Retry-After`...).
+async fn server_fn_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = error.status();
+        error.add_headers(&mut parts.headers);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, HeaderValue::from_static(v));
+        }
+        map
+    }
+
+    const ORIGIN: &str = "http://127.0.0.1:3000";
+
+    #[test]
+    fn fetch_metadata_decides_when_present() {
+        assert!(is_same_origin(
+            &headers(&[("sec-fetch-site", "same-origin")]),
+            ORIGIN
+        ));
+        assert!(is_same_origin(
+            &headers(&[("sec-fetch-site", "none")]),
+            ORIGIN
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "cross-site")]),
+            ORIGIN
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("sec-fetch-site", "same-site")]),
+            ORIGIN
+        ));
+        // A matching Origin does not rescue a cross-site fetch.
+        assert!(!is_same_origin(
+            &headers(&[
+                ("sec-fetch-site", "cross-site"),
+                ("origin", "http://127.0.0.1:3000")
+            ]),
+            ORIGIN
+        ));
+    }
+
+    #[test]
+    fn origin_then_referer_are_the_fallback() {
+        assert!(is_same_origin(
+            &headers(&[("origin", "http://127.0.0.1:3000")]),
+            ORIGIN
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("origin", "https://evil.test")]),
+            ORIGIN
+        ));
+        assert!(!is_same_origin(&headers(&[("origin", "null")]), ORIGIN));
+        assert!(is_same_origin(
+            &headers(&[("referer", "http://127.0.0.1:3000/settings")]),
+            ORIGIN
+        ));
+        assert!(!is_same_origin(
+            &headers(&[("referer", "http://127.0.0.1:3000.evil.test/")]),
+            ORIGIN
+        ));
+        assert!(!is_same_origin(&headers(&[]), ORIGIN));
+    }
+
+    #[test]
+    fn the_cookie_is_host_prefixed_over_https() {
+        assert_eq!(session_cookie_name(true), "__Host-quire");
+        assert_eq!(session_cookie_name(false), "quire");
+    }
+}

@@ -1,0 +1,41 @@
+//! Quire: a fast, secure full-stack Rust blog.
+//!
+//! A guided tour. The same crate builds twice: with `ssr` as the server binary and with
+//! `hydrate` as the browser's wasm bundle.
+//!
+//! - Shared by both sides: `app` (the shell, routes and global contexts), `pages` (one per
+//!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
+//!   `server` (server functions: HTTP calls in the browser, service calls on the server).
+//! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
+//!   `state`, `http` (router and layers), `auth`, `service` (use cases, authorisation,
+//!   transactions) and `db` (all SQL).
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod server;
+
+#[cfg(feature = "ssr")]
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod config;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod http;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+/// The browser's entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

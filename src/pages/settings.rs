@@ -1,0 +1,179 @@
+//! `/settings`: profile picture, username, bio, email and password; and signing out.
+
+use leptos::ev::SubmitEvent;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use crate::app::Auth;
+use crate::components::form::{ErrorMessages, action_messages, textarea_text};
+use crate::model::user::{BIO_MAX, SessionUser, SettingsPatch};
+use crate::server::user::{Logout, UpdateSettings};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    // Created here, outside the Transition, so they outlive the form's re-render when the
+    // saved user comes back.
+    let save = ServerAction::<UpdateSettings>::new();
+    let logout = ServerAction::<Logout>::new();
+    auth.track(save);
+    auth.track(logout);
+    view! {
+        <Title text="Settings" />
+        <div class="settings-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-6 offset-md-3 col-xs-12">
+                        <h1 class="text-xs-center">"Your Settings"</h1>
+                        <Transition fallback=|| view! { <p>"Loading your settings..."</p> }>
+                            {move || Suspend::new(async move {
+                                match auth.user.await {
+                                    Ok(Some(user)) => {
+                                        view! { <SettingsForm user save logout /> }.into_any()
+                                    }
+                                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                                    Err(error) => {
+                                        view! { <ErrorMessages messages=error.messages() /> }
+                                            .into_any()
+                                    }
+                                }
+                            })}
+                        </Transition>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn SettingsForm(
+    user: SessionUser,
+    save: ServerAction<UpdateSettings>,
+    logout: ServerAction<Logout>,
+) -> impl IntoView {
+    let local = RwSignal::new(Vec::new());
+    let messages = action_messages(save, local);
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        match UpdateSettings::from_event(&ev) {
+            Ok(args) => {
+                let patch = SettingsPatch {
+                    image: args.image.clone(),
+                    username: args.username.clone(),
+                    bio: args.bio.clone(),
+                    email: args.email.clone(),
+                    password: args.password.clone(),
+                    current_password: args.current_password.clone(),
+                };
+                match patch.normalized().validate() {
+                    Ok(()) => {
+                        local.set(Vec::new());
+                        save.dispatch(args);
+                    }
+                    Err(error) => local.set(error.messages()),
+                }
+            }
+            Err(error) => local.set(vec![error.to_string()]),
+        }
+    };
+    view! {
+        <ErrorMessages messages />
+        <Show when=saved>
+            <p class="success-message" role="status">
+                "Your settings were saved."
+            </p>
+        </Show>
+        <form method="post" action=UpdateSettings::PATH on:submit=on_submit novalidate>
+            <fieldset>
+                <fieldset class="form-group">
+                    <label for="settings-image">"Profile picture URL"</label>
+                    <input
+                        id="settings-image"
+                        class="form-control"
+                        type="url"
+                        name="image"
+                        placeholder="URL of profile picture"
+                        value=user.image.unwrap_or_default()
+                    />
+                </fieldset>
+                <fieldset class="form-group">
+                    <label for="settings-username">"Username"</label>
+                    <input
+                        id="settings-username"
+                        class="form-control form-control-lg"
+                        type="text"
+                        name="username"
+                        placeholder="Your Name"
+                        autocomplete="username"
+                        value=user.username
+                    />
+                </fieldset>
+                <fieldset class="form-group">
+                    <label for="settings-bio">"Bio"</label>
+                    <textarea
+                        id="settings-bio"
+                        class="form-control form-control-lg"
+                        rows="8"
+                        name="bio"
+                        placeholder="Short bio about you"
+                        maxlength=BIO_MAX
+                    >
+                        {textarea_text(user.bio.unwrap_or_default())}
+                    </textarea>
+                </fieldset>
+                <fieldset class="form-group">
+                    <label for="settings-email">"Email"</label>
+                    <input
+                        id="settings-email"
+                        class="form-control form-control-lg"
+                        type="email"
+                        name="email"
+                        placeholder="Email"
+                        autocomplete="email"
+                        value=user.email
+                    />
+                </fieldset>
+                <fieldset class="form-group">
+                    <label for="settings-password">"New Password"</label>
+                    <input
+                        id="settings-password"
+                        class="form-control form-control-lg"
+                        type="password"
+                        name="password"
+                        placeholder="New Password"
+                        autocomplete="new-password"
+                    />
+                </fieldset>
+                <fieldset class="form-group">
+                    <label for="settings-current-password">"Current Password"</label>
+                    <input
+                        id="settings-current-password"
+                        class="form-control form-control-lg"
+                        type="password"
+                        name="current_password"
+                        placeholder="Current password (to change email or password)"
+                        autocomplete="current-password"
+                    />
+                </fieldset>
+                <button
+                    class="btn btn-lg btn-primary pull-xs-right"
+                    type="submit"
+                    disabled=move || save.pending().get()
+                >
+                    "Update Settings"
+                </button>
+            </fieldset>
+        </form>
+        <hr />
+        <ActionForm action=logout>
+            <button class="btn btn-outline-danger" type="submit">
+                "Or click here to logout"
+            </button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,85 @@
+//! Server functions for accounts: sign up, sign in, sign out, settings, the current user.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::user::SessionUser;
+
+/// Creates an account and signs it in.
+#[server(prefix = "/rpc", endpoint = "register")]
+pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::auth::{request, session};
+    use crate::model::user::NewUser;
+    let (state, client, session) = request::parts().await?;
+    let new = NewUser {
+        username,
+        email,
+        password,
+    };
+    let user = crate::service::user::register(&state, &client, new).await?;
+    session::sign_in(&session, user.id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs in with an email and a password.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    use crate::auth::{request, session};
+    use crate::model::user::Credentials;
+    let (state, client, session) = request::parts().await?;
+    let user =
+        crate::service::user::login(&state, &client, Credentials { email, password }).await?;
+    session::sign_in(&session, user.id).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Signs out: the session is deleted on the server.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::auth::{request, session};
+    let (_, _, session) = request::parts().await?;
+    session::sign_out(&session).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// The signed-in user, or `None`.
+#[server(prefix = "/rpc", endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let user = request::signed_in_user(&state, &session).await?;
+    Ok(user.map(|u| u.into_session_user()))
+}
+
+/// Saves the settings form. A new password ends every other session of the user; this one
+/// continues under a fresh id.
+#[server(prefix = "/rpc", endpoint = "update_settings")]
+pub async fn update_settings(
+    image: String,
+    username: String,
+    bio: String,
+    email: String,
+    password: String,
+    current_password: String,
+) -> Result<SessionUser, AppError> {
+    use crate::auth::{request, session};
+    use crate::model::user::SettingsPatch;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    let patch = SettingsPatch {
+        image,
+        username,
+        bio,
+        email,
+        password,
+        current_password,
+    };
+    let outcome = crate::service::user::update_settings(&state, user_id, patch).await?;
+    if outcome.password_changed {
+        session::sign_in(&session, user_id).await?;
+    }
+    Ok(outcome.user.into_session_user())
+}
