@@ -1,0 +1,58 @@
+# Quire's canonical commands. `make run` and `make test` each set up whatever is missing first
+# (scripts/setup.sh), so both work on a fresh machine. CI runs `make test` (.ci/run).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+# Build caches and tools live outside the checkout, so a fresh clone builds incrementally.
+QUIRE_CACHE ?= $(HOME)/.cache/quire
+export CARGO_TARGET_DIR ?= $(QUIRE_CACHE)/target
+# sass and wasm-opt (npm builds) come before anything else on PATH.
+export PATH := $(QUIRE_CACHE)/node-tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export LEPTOS_WASM_OPT_VERSION ?= version_132
+
+WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
+
+.PHONY: help setup run build dev fmt lint wasm-guard unit e2e test size
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+setup: ## Install what is missing (wasm target, cargo-leptos, wasm-bindgen, sass, wasm-opt, chromium, Playwright)
+	@bash scripts/setup.sh
+
+build: setup ## Release build: target/release/quire and target/site
+	cargo leptos build --release
+	@mkdir -p target/release
+	@ln -sfn "$(CARGO_TARGET_DIR)/release/quire" target/release/quire
+
+run: build ## Build and run the blog on SQLite at http://127.0.0.1:3000
+	./target/release/quire serve
+
+dev: setup ## Rebuild and reload on every change (debug build)
+	cargo leptos watch
+
+fmt: ## Format the code
+	cargo fmt --all
+
+lint: setup ## rustfmt check, clippy for ssr and for hydrate on wasm32, the wasm dependency guard
+	cargo fmt --all --check
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy $(WASM) -- -D warnings
+	@$(MAKE) --no-print-directory wasm-guard
+
+wasm-guard: ## Fail if a server crate reaches the browser bundle
+	@bash scripts/wasm-guard.sh
+
+unit: setup ## Rust tests: unit, service and router tests
+	cargo test --features ssr
+
+e2e: build ## Playwright in headless Chromium against the release build
+	@bash scripts/e2e.sh
+
+size: build ## Size of the release wasm bundle, raw and gzip
+	@f=target/site/pkg/quire.wasm; echo "wasm: $$(stat -c %s $$f) bytes raw, $$(gzip -9 -c $$f | wc -c) bytes gzip"
+
+test: lint unit e2e ## Everything CI runs: lint, Rust tests, e2e
+	@echo "make test: all checks passed"

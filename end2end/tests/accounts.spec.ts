@@ -1,0 +1,108 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, hydrated, register, uniqueName, watchErrors } from './helpers';
+
+test('register, sign out, sign in, change the bio, and it stays after a reload', async ({ page }) => {
+  const errors = watchErrors(page);
+  const name = uniqueName('reader');
+  await register(page, name);
+  await expect(page).toHaveURL('/');
+  await expect(page.locator('.user-pic')).toHaveAttribute('src', /default-avatar\.svg/);
+
+  // Sign out from the settings page.
+  await page.click('a.nav-link:has-text("Settings")');
+  await expect(page).toHaveURL('/settings');
+  await page.click('button:has-text("Or click here to logout")');
+  await expect(page.locator('.navbar')).toContainText('Sign in');
+  await expect(page.locator('.navbar')).not.toContainText(name);
+
+  // Sign in again.
+  await page.click('a.nav-link:has-text("Sign in")');
+  await expect(page.locator('h1')).toHaveText('Sign in');
+  await page.fill('input[name="email"]', `${name}@example.test`);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button:has-text("Sign in")');
+  await expect(page.locator('.navbar')).toContainText(name);
+
+  // Change the bio.
+  await page.click('a.nav-link:has-text("Settings")');
+  const bio = `I write about Rust, ${name}.`;
+  await page.fill('textarea[name="bio"]', bio);
+  await page.click('button:has-text("Update Settings")');
+  await expect(page.locator('.success-message')).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator('textarea[name="bio"]')).toHaveValue(bio);
+
+  expect(errors).toEqual([]);
+});
+
+test('a wrong password shows an error and keeps the visitor signed out', async ({ page }) => {
+  const errors = watchErrors(page);
+  const name = uniqueName('forgetful');
+  await register(page, name);
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.click('button:has-text("Or click here to logout")');
+  await expect(page.locator('.navbar')).toContainText('Sign in');
+
+  await page.goto('/login');
+  await hydrated(page);
+  await page.fill('input[name="email"]', `${name}@example.test`);
+  await page.fill('input[name="password"]', 'not the right one');
+  await page.click('button:has-text("Sign in")');
+  await expect(page.locator('.error-messages')).toContainText('email or password is invalid');
+  await expect(page).toHaveURL('/login');
+  await expect(page.locator('.navbar')).not.toContainText(name);
+  expect(errors).toEqual([]);
+});
+
+test('the sign-up form explains what is wrong before and after asking the server', async ({ page }) => {
+  const errors = watchErrors(page);
+  const taken = uniqueName('taken');
+  await register(page, taken);
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.click('button:has-text("Or click here to logout")');
+  await expect(page.locator('.navbar')).toContainText('Sign in');
+
+  await page.goto('/register');
+  await hydrated(page);
+  // Checked in the browser: nothing is sent.
+  await page.click('button:has-text("Sign up")');
+  await expect(page.locator('.error-messages')).toContainText("username can't be blank");
+  await expect(page.locator('.error-messages')).toContainText("email can't be blank");
+  await page.fill('input[name="username"]', uniqueName('new'));
+  await page.fill('input[name="email"]', 'not-an-email');
+  await page.fill('input[name="password"]', 'short');
+  await page.click('button:has-text("Sign up")');
+  await expect(page.locator('.error-messages')).toContainText('email is invalid');
+  await expect(page.locator('.error-messages')).toContainText('password is too short (minimum is 8 characters)');
+
+  // Checked by the server: a common password, then a taken username.
+  await page.fill('input[name="email"]', `${uniqueName('new')}@example.test`);
+  await page.fill('input[name="password"]', 'password123');
+  await page.click('button:has-text("Sign up")');
+  await expect(page.locator('.error-messages')).toContainText('password is too common');
+  await page.fill('input[name="username"]', taken);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button:has-text("Sign up")');
+  await expect(page.locator('.error-messages')).toContainText('username has already been taken');
+  expect(errors).toEqual([]);
+});
+
+test('an unknown address shows the 404 page with status 404', async ({ page }) => {
+  const response = await page.goto('/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.locator('h1')).toHaveText('Page not found');
+  await page.click('a:has-text("Back to the home page")');
+  await expect(page.locator('.banner')).toBeVisible();
+});
+
+test('the home page is complete before any script runs', async ({ request }) => {
+  const response = await request.get('/');
+  expect(response.status()).toBe(200);
+  const html = await response.text();
+  expect(html).toContain('class="banner"');
+  expect(html).toContain('Global Feed');
+  expect(html).toContain('No articles are here... yet.');
+});

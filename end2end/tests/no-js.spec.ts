@@ -1,0 +1,35 @@
+import { expect, test } from '@playwright/test';
+import { PASSWORD, uniqueName } from './helpers';
+
+// This project runs with JavaScript disabled: every form must work as a plain POST + redirect.
+test('without JavaScript: sign up, fail and succeed to sign in, save settings', async ({ page }) => {
+  const name = uniqueName('nojs');
+  await page.goto('/register');
+  await page.fill('input[name="username"]', name);
+  await page.fill('input[name="email"]', `${name}@example.test`);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button:has-text("Sign up")');
+  await expect(page).toHaveURL('/');
+  await expect(page.locator('.navbar')).toContainText(name);
+
+  await page.goto('/settings');
+  await page.fill('textarea[name="bio"]', 'Written without a script.');
+  await page.click('button:has-text("Update Settings")');
+  await expect(page).toHaveURL('/settings');
+  await expect(page.locator('textarea[name="bio"]')).toHaveValue('Written without a script.');
+
+  await page.click('button:has-text("Or click here to logout")');
+  await expect(page.locator('.navbar')).toContainText('Sign in');
+
+  await page.goto('/login');
+  await page.fill('input[name="email"]', `${name}@example.test`);
+  await page.fill('input[name="password"]', 'not the right one');
+  await page.click('button:has-text("Sign in")');
+  await expect(page.locator('.error-messages')).toContainText('email or password is invalid');
+
+  await page.fill('input[name="email"]', `${name}@example.test`);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button:has-text("Sign in")');
+  await expect(page).toHaveURL('/');
+  await expect(page.locator('.navbar')).toContainText(name);
+});

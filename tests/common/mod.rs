@@ -1,0 +1,206 @@
+//! Test support: a `TestApp` on a fresh SQLite file, driven in-process through the same router
+//! the binary serves (`tower::ServiceExt::oneshot`, no TCP).
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt;
+use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use quire::config::Config;
+use quire::db::Db;
+use quire::state::AppState;
+use tempfile::TempDir;
+use tower::ServiceExt;
+use tower_sessions::cookie::Key;
+
+pub const ORIGIN: &str = "http://127.0.0.1:3000";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    _dir: TempDir,
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    /// The `name=value` of the session cookie this response sets, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("quire=") || v.starts_with("__Host-quire="))
+            .and_then(|v| v.split(';').next())
+            .map(str::to_owned)
+    }
+
+    pub fn set_cookie_header(&self) -> String {
+        self.headers
+            .get(header::SET_COOKIE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("quire.db");
+        let mut config = Config::for_tests(&path);
+        change(&mut config);
+        let db = Db::open(&path).await.expect("open database");
+        db.migrate().await.expect("migrate");
+        let options = LeptosOptions::builder().output_name("quire").build();
+        let state = AppState::new(db, config, options).expect("state");
+        let router = quire::http::build_router(state.clone(), Key::generate());
+        Self {
+            state,
+            router,
+            _dir: dir,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// Calls server function `F` the way the hydrated app does (same origin, form-encoded).
+    pub async fn call<F: ServerFn>(
+        &self,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        self.call_from::<F>(form, cookie, &[("origin", ORIGIN)])
+            .await
+    }
+
+    /// Calls server function `F` with the given extra headers (to test Origin checks).
+    pub async fn call_from<F: ServerFn>(
+        &self,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        let body = serde_urlencoded(form);
+        let mut request = Request::post(F::PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
+    }
+
+    /// Registers `name` (email `name@example.test`) and returns the session cookie.
+    pub async fn register(&self, name: &str) -> String {
+        let email = format!("{name}@example.test");
+        let response = self
+            .call::<quire::server::user::Register>(
+                &[
+                    ("username", name),
+                    ("email", &email),
+                    ("password", PASSWORD),
+                ],
+                None,
+            )
+            .await;
+        assert!(
+            response.status.is_success(),
+            "register {name}: {response:?}"
+        );
+        response.session_cookie().expect("a session cookie")
+    }
+
+    /// Signs in as `name` (registered with `register`) and returns the session cookie.
+    pub async fn login(&self, name: &str) -> String {
+        let email = format!("{name}@example.test");
+        let response = self
+            .call::<quire::server::user::Login>(&[("email", &email), ("password", PASSWORD)], None)
+            .await;
+        assert!(response.status.is_success(), "login {name}: {response:?}");
+        response.session_cookie().expect("a session cookie")
+    }
+
+    /// The username the session cookie is signed in as, via the `current_user` server function.
+    pub async fn whoami(&self, cookie: Option<&str>) -> Option<String> {
+        let response = self
+            .call::<quire::server::user::CurrentUser>(&[], cookie)
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{response:?}");
+        response.json()["username"].as_str().map(str::to_owned)
+    }
+}
+
+fn serde_urlencoded(form: &[(&str, &str)]) -> String {
+    form.iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn encode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
