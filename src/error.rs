@@ -3,16 +3,15 @@
 //! mapping from database errors. Database text never reaches a client: it is logged and becomes
 //! `Internal`.
 
-use std::collections::BTreeMap;
-
 use http::StatusCode;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// Messages per form field, in field order: `{"email": ["is invalid"]}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldErrors(pub BTreeMap<String, Vec<String>>);
+/// Messages per form field, in the order they were found (form order):
+/// `{"email": ["is invalid"]}` on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(Vec<(String, Vec<String>)>);
 
 impl FieldErrors {
     pub fn new() -> Self {
@@ -27,10 +26,11 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0
-            .entry(field.to_owned())
-            .or_default()
-            .push(message.into());
+        let message = message.into();
+        match self.0.iter_mut().find(|(f, _)| f == field) {
+            Some((_, messages)) => messages.push(message),
+            None => self.0.push((field.to_owned(), vec![message])),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -39,7 +39,16 @@ impl FieldErrors {
 
     /// The messages of one field, if any.
     pub fn get(&self, field: &str) -> &[String] {
-        self.0.get(field).map(Vec::as_slice).unwrap_or_default()
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_slice())
+            .unwrap_or_default()
+    }
+
+    /// Each field with its messages, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(f, m)| (f.as_str(), m.as_slice()))
     }
 
     /// `Ok(())` when nothing was added, else a `Validation` error with every message.
@@ -53,10 +62,41 @@ impl FieldErrors {
 
     /// Human-readable lines such as "email is invalid", for `.error-messages`.
     pub fn messages(&self) -> Vec<String> {
-        self.0
-            .iter()
-            .flat_map(|(field, messages)| messages.iter().map(move |m| format!("{field} {m}")))
+        self.iter()
+            .flat_map(|(field, messages)| {
+                let field = field.replace('_', " ");
+                messages.iter().map(move |m| format!("{field} {m}"))
+            })
             .collect()
+    }
+}
+
+impl Serialize for FieldErrors {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for FieldErrors {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> serde::de::Visitor<'de> for Fields {
+            type Value = FieldErrors;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of field names to lists of messages")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FieldErrors, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Vec<String>>()? {
+                    fields.push(entry);
+                }
+                Ok(FieldErrors(fields))
+            }
+        }
+        deserializer.deserialize_map(Fields)
     }
 }
 
@@ -220,7 +260,7 @@ mod ssr {
                 other => FieldErrors::single("body", other.to_string()),
             };
             let mut response =
-                (status, Json(serde_json::json!({ "errors": fields.0 }))).into_response();
+                (status, Json(serde_json::json!({ "errors": fields }))).into_response();
             self.add_headers(response.headers_mut());
             response
         }
@@ -262,12 +302,20 @@ mod tests {
         fields.add("password", "is too short (minimum is 8 characters)");
         fields.add("email", "can't be blank");
         let err = AppError::Validation(fields);
+        // In the order found, with readable field names.
         assert_eq!(
             err.messages(),
             vec![
-                "email can't be blank",
-                "password is too short (minimum is 8 characters)"
+                "password is too short (minimum is 8 characters)",
+                "email can't be blank"
             ]
+        );
+        let mut current = FieldErrors::new();
+        current.add("current_password", "is incorrect");
+        assert_eq!(current.messages(), vec!["current password is incorrect"]);
+        assert_eq!(
+            serde_json::to_value(&current).unwrap(),
+            serde_json::json!({"current_password": ["is incorrect"]})
         );
         let json = serde_json::to_string(&err).unwrap();
         assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), err);

@@ -52,7 +52,7 @@ pub fn build_router(state: AppState, key: Key) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::map_response(server_fn_status))
+        .layer(middleware::map_response(server_fn_response))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(origin, same_origin_only))
         .layer(TraceLayer::new_for_http())
@@ -192,9 +192,23 @@ fn is_same_origin(headers: &HeaderMap, origin: &str) -> bool {
     false
 }
 
-/// Leptos answers every server-function error with 500; give each `AppError` its own status
-/// (400 for unreadable arguments, 401, 403, 422, 429 with `Retry-After`...).
-async fn server_fn_status(response: Response) -> Response {
+/// Tidies two things Leptos does with server-function answers: it sends every error as 500,
+/// so give each `AppError` its own status (400 for unreadable arguments, 401, 403, 422, 429
+/// with `Retry-After`...); and after a form posted without JavaScript succeeds, it redirects
+/// to the form's address with an empty query (`/settings?`), so drop the `?`.
+async fn server_fn_response(mut response: Response) -> Response {
+    if response.status().is_redirection() {
+        let location = response
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok());
+        if let Some(trimmed) = location.and_then(|l| l.strip_suffix('?'))
+            && let Ok(value) = HeaderValue::from_str(trimmed)
+        {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+        return response;
+    }
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(SERVER_FN_ERROR_HEADER)
     {

@@ -283,6 +283,14 @@ async fn logout_deletes_the_session_on_the_server() {
 }
 
 #[tokio::test]
+async fn sessions_survive_a_restart() {
+    let app = TestApp::new().await;
+    let cookie = app.register("alice").await;
+    let app = app.restart().await;
+    assert_eq!(app.whoami(Some(&cookie)).await.as_deref(), Some("alice"));
+}
+
+#[tokio::test]
 async fn current_user_is_none_without_a_session() {
     let app = TestApp::new().await;
     assert_eq!(app.whoami(None).await, None);
@@ -574,4 +582,31 @@ async fn healthz_reports_the_database() {
     app.state.db.close().await;
     let response = app.get("/healthz", None).await;
     assert_eq!(response.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn a_no_js_success_returns_to_the_form_without_the_old_error() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let app = TestApp::new().await;
+    let cookie = app.register("alice").await;
+    let request = Request::post(UpdateSettings::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(
+            header::REFERER,
+            format!("{ORIGIN}/settings?__path=x&__err=y"),
+        )
+        .header(header::COOKIE, &cookie)
+        .header("origin", ORIGIN)
+        .body(Body::from(
+            "image=&username=alice&bio=hi&email=alice%40example.test&password=&current_password=",
+        ))
+        .unwrap();
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    assert_eq!(
+        response.header("location"),
+        Some(format!("{ORIGIN}/settings").as_str())
+    );
 }

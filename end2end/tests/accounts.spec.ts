@@ -1,11 +1,16 @@
 import { expect, test } from '@playwright/test';
-import { PASSWORD, hydrated, register, uniqueName, watchErrors } from './helpers';
+import { PASSWORD, hydrated, markPage, register, stillSamePage, uniqueName, watchErrors } from './helpers';
 
 test('register, sign out, sign in, change the bio, and it stays after a reload', async ({ page }) => {
   const errors = watchErrors(page);
   const name = uniqueName('reader');
+  await page.goto('/register');
+  await hydrated(page);
+  await markPage(page);
   await register(page, name);
   await expect(page).toHaveURL('/');
+  // Hydrated, the form is sent and the app navigates without loading a new document.
+  expect(await stillSamePage(page)).toBe(true);
   await expect(page.locator('.user-pic')).toHaveAttribute('src', /default-avatar\.svg/);
 
   // Sign out from the settings page.
@@ -29,6 +34,7 @@ test('register, sign out, sign in, change the bio, and it stays after a reload',
   await page.fill('textarea[name="bio"]', bio);
   await page.click('button:has-text("Update Settings")');
   await expect(page.locator('.success-message')).toBeVisible();
+  expect(await stillSamePage(page)).toBe(true);
   await page.reload();
   await hydrated(page);
   await expect(page.locator('textarea[name="bio"]')).toHaveValue(bio);

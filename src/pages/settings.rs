@@ -156,9 +156,13 @@ fn SettingsForm(
                         class="form-control form-control-lg"
                         type="password"
                         name="current_password"
-                        placeholder="Current password (to change email or password)"
+                        placeholder="Current Password"
                         autocomplete="current-password"
+                        aria-describedby="settings-current-password-help"
                     />
+                    <small id="settings-current-password-help" class="form-text">
+                        "Needed only to change your email or password."
+                    </small>
                 </fieldset>
                 <button
                     class="btn btn-lg btn-primary pull-xs-right"

@@ -21,7 +21,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
-    _dir: TempDir,
+    key: Key,
+    dir: TempDir,
 }
 
 #[derive(Debug)]
@@ -74,11 +75,34 @@ impl TestApp {
         db.migrate().await.expect("migrate");
         let options = LeptosOptions::builder().output_name("quire").build();
         let state = AppState::new(db, config, options).expect("state");
-        let router = quire::http::build_router(state.clone(), Key::generate());
+        let key = Key::generate();
+        let router = quire::http::build_router(state.clone(), key.clone());
         Self {
             state,
             router,
-            _dir: dir,
+            key,
+            dir,
+        }
+    }
+
+    /// The same app after a restart: new pools and state over the same file and secret.
+    pub async fn restart(self) -> Self {
+        self.state.db.close().await;
+        let path = self.dir.path().join("quire.db");
+        let db = Db::open(&path).await.expect("reopen database");
+        db.migrate().await.expect("migrate");
+        let state = AppState::new(
+            db,
+            (*self.state.config).clone(),
+            self.state.leptos_options.clone(),
+        )
+        .expect("state");
+        let router = quire::http::build_router(state.clone(), self.key.clone());
+        Self {
+            state,
+            router,
+            key: self.key,
+            dir: self.dir,
         }
     }
 
