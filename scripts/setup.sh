@@ -81,7 +81,7 @@ setup_node() {
     || ! grep -q "\"version\": \"$BINARYEN_VERSION\"" "$NODE_TOOLS/node_modules/binaryen/package.json" 2>/dev/null; then
     say "installing sass $SASS_VERSION and binaryen $BINARYEN_VERSION from npm"
     mkdir -p "$NODE_TOOLS"
-    npm install --prefix "$NODE_TOOLS" --no-save --silent "sass@$SASS_VERSION" "binaryen@$BINARYEN_VERSION"
+    npm install --prefix "$NODE_TOOLS" --no-save --no-audit --no-fund --silent "sass@$SASS_VERSION" "binaryen@$BINARYEN_VERSION"
   fi
 }
 
@@ -99,7 +99,7 @@ setup_e2e() {
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
     || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     say "installing the Playwright test runner (no browser download)"
-    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent)
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
   fi
 }
 

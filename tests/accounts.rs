@@ -16,6 +16,17 @@ fn new_user(username: &str, email: &str, password: &str) -> NewUser {
     }
 }
 
+/// Signs up `name` with email `name@example.test` and the shared test password.
+async fn sign_up(app: &TestApp, name: &str) -> quire::db::user::UserRecord {
+    user::register(
+        &app.state,
+        "t",
+        new_user(name, &format!("{name}@example.test"), PASSWORD),
+    )
+    .await
+    .expect("sign-up")
+}
+
 fn credentials(email: &str, password: &str) -> Credentials {
     Credentials {
         email: email.into(),
@@ -69,13 +80,7 @@ async fn register_stores_a_normalised_account_with_an_argon2id_hash() {
 #[tokio::test]
 async fn usernames_and_emails_are_unique_whatever_their_case() {
     let app = TestApp::new().await;
-    user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    sign_up(&app, "alice").await;
     let err = user::register(
         &app.state,
         "t",
@@ -97,13 +102,7 @@ async fn usernames_and_emails_are_unique_whatever_their_case() {
 #[tokio::test]
 async fn the_database_itself_refuses_duplicates() {
     let app = TestApp::new().await;
-    user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    sign_up(&app, "alice").await;
     let duplicate = sqlx::query(
         "insert into users (username, email, password_hash, created_at, updated_at) values ('ALICE', 'x@y.z', 'h', 'n', 'n')",
     )
@@ -197,13 +196,7 @@ async fn common_passwords_are_refused_unless_switched_off() {
 #[tokio::test]
 async fn login_accepts_the_right_password_in_any_email_case() {
     let app = TestApp::new().await;
-    let alice = user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    let alice = sign_up(&app, "alice").await;
     let signed_in = user::login(
         &app.state,
         "t",
@@ -217,13 +210,7 @@ async fn login_accepts_the_right_password_in_any_email_case() {
 #[tokio::test]
 async fn login_refuses_wrong_password_and_unknown_email_alike() {
     let app = TestApp::new().await;
-    user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    sign_up(&app, "alice").await;
     let wrong = user::login(
         &app.state,
         "t",
@@ -245,13 +232,7 @@ async fn login_refuses_wrong_password_and_unknown_email_alike() {
 #[tokio::test]
 async fn settings_update_profile_fields_and_store_empty_as_null() {
     let app = TestApp::new().await;
-    let alice = user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    let alice = sign_up(&app, "alice").await;
     let mut patch = patch_of(&alice);
     patch.bio = "  Writes about Rust.  ".into();
     patch.image = "https://example.test/a.png".into();
@@ -279,20 +260,8 @@ async fn settings_update_profile_fields_and_store_empty_as_null() {
 #[tokio::test]
 async fn settings_cannot_take_another_users_name_or_email() {
     let app = TestApp::new().await;
-    let alice = user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
-    user::register(
-        &app.state,
-        "t",
-        new_user("bob", "bob@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    let alice = sign_up(&app, "alice").await;
+    sign_up(&app, "bob").await;
     let mut patch = patch_of(&alice);
     patch.username = "BOB".into();
     let err = user::update_settings(&app.state, alice.id, patch)
@@ -316,13 +285,7 @@ async fn settings_cannot_take_another_users_name_or_email() {
 #[tokio::test]
 async fn changing_the_email_needs_the_current_password() {
     let app = TestApp::new().await;
-    let alice = user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    let alice = sign_up(&app, "alice").await;
     let mut patch = patch_of(&alice);
     patch.email = "new@example.test".into();
     let err = user::update_settings(&app.state, alice.id, patch.clone())
@@ -393,13 +356,7 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
 #[tokio::test]
 async fn a_new_password_follows_the_same_rules() {
     let app = TestApp::with_config(|c| c.common_passwords = true).await;
-    let alice = user::register(
-        &app.state,
-        "t",
-        new_user("alice", "alice@example.test", PASSWORD),
-    )
-    .await
-    .unwrap();
+    let alice = sign_up(&app, "alice").await;
     for (password, message) in [
         ("short", "is too short (minimum is 8 characters)"),
         (

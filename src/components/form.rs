@@ -1,10 +1,13 @@
-//! Form helpers: the `.error-messages` list, the messages of an action, and safe
-//! `<textarea>` text.
+//! Form helpers: the `.error-messages` list, forms checked in the browser before they are
+//! sent, the sign-in/sign-up page frame, and safe `<textarea>` text.
 
+use leptos::ev::SubmitEvent;
+use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
 
-use crate::error::AppError;
+use crate::error::{AppError, AppResult};
 
 /// The contract's error list; renders nothing when there is nothing to say.
 #[component]
@@ -21,26 +24,88 @@ pub fn ErrorMessages(#[prop(into)] messages: Signal<Vec<String>>) -> impl IntoVi
     }
 }
 
-/// What a form should show: the browser's own validation messages when there are any,
-/// else the messages of the server's last answer.
-pub fn action_messages<S>(
+/// A form that posts to server function `S`: without JavaScript it is a plain POST; hydrated,
+/// `on_submit` reads the fields, checks them with `validate` (the same rules the server
+/// enforces) and sends them without a page load, or shows what is wrong.
+pub struct ValidatedForm<S: ServerFn + 'static> {
+    /// What `.error-messages` shows: the browser's own findings when there are any, else the
+    /// server's last answer.
+    pub messages: Signal<Vec<String>>,
     action: ServerAction<S>,
     local: RwSignal<Vec<String>>,
-) -> Signal<Vec<String>>
+    validate: fn(&S) -> AppResult<()>,
+}
+
+impl<S> ValidatedForm<S>
 where
-    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S: ServerFn<Error = AppError> + FromFormData + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    Signal::derive(move || {
-        let local = local.get();
-        if !local.is_empty() {
-            return local;
+    pub fn new(action: ServerAction<S>, validate: fn(&S) -> AppResult<()>) -> Self {
+        let local = RwSignal::new(Vec::<String>::new());
+        let messages = Signal::derive(move || {
+            let local = local.get();
+            if !local.is_empty() {
+                return local;
+            }
+            match action.value().get() {
+                Some(Err(error)) => error.messages(),
+                _ => Vec::new(),
+            }
+        });
+        Self {
+            messages,
+            action,
+            local,
+            validate,
         }
-        match action.value().get() {
-            Some(Err(error)) => error.messages(),
-            _ => Vec::new(),
+    }
+
+    pub fn on_submit(&self) -> impl Fn(SubmitEvent) + use<S> {
+        let (action, local, validate) = (self.action, self.local, self.validate);
+        move |ev: SubmitEvent| {
+            ev.prevent_default();
+            match S::from_event(&ev) {
+                Ok(args) => match validate(&args) {
+                    Ok(()) => {
+                        local.set(Vec::new());
+                        action.dispatch(args);
+                    }
+                    Err(error) => local.set(error.messages()),
+                },
+                Err(error) => local.set(vec![error.to_string()]),
+            }
         }
-    })
+    }
+}
+
+/// The frame of the sign-in and sign-up pages: heading, a link to the other one, the error
+/// list, then the form.
+#[component]
+pub fn AuthLayout(
+    heading: &'static str,
+    switch_href: &'static str,
+    switch_text: &'static str,
+    messages: Signal<Vec<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <Title text=heading />
+        <div class="auth-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-6 offset-md-3 col-xs-12">
+                        <h1 class="text-xs-center">{heading}</h1>
+                        <p class="text-xs-center">
+                            <a href=switch_href>{switch_text}</a>
+                        </p>
+                        <ErrorMessages messages />
+                        {children()}
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
 }
 
 /// Text to place inside a `<textarea>`. Leptos 0.8 writes textarea children unescaped during

@@ -1,12 +1,10 @@
 //! `/login`: sign in with an email and a password.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 
 use crate::app::Auth;
-use crate::components::form::{ErrorMessages, action_messages};
+use crate::components::form::{AuthLayout, ValidatedForm};
 use crate::model::user::Credentials;
 use crate::server::user::Login;
 
@@ -14,41 +12,23 @@ use crate::server::user::Login;
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     expect_context::<Auth>().track(login);
-    let local = RwSignal::new(Vec::new());
-    let messages = action_messages(login, local);
-    // Without JavaScript the form posts itself; hydrated, it is checked here first and sent
-    // without a page load.
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match Login::from_event(&ev) {
-            Ok(args) => {
-                let credentials = Credentials {
-                    email: args.email.clone(),
-                    password: args.password.clone(),
-                };
-                match credentials.normalized().validate() {
-                    Ok(()) => {
-                        local.set(Vec::new());
-                        login.dispatch(args);
-                    }
-                    Err(error) => local.set(error.messages()),
-                }
-            }
-            Err(error) => local.set(vec![error.to_string()]),
+    // Checked in the browser first, by the same rules the server applies.
+    let form = ValidatedForm::new(login, |args: &Login| {
+        Credentials {
+            email: args.email.clone(),
+            password: args.password.clone(),
         }
-    };
+        .normalized()
+        .validate()
+    });
     view! {
-        <Title text="Sign in" />
-        <div class="auth-page">
-            <div class="container page">
-                <div class="row">
-                    <div class="col-md-6 offset-md-3 col-xs-12">
-                        <h1 class="text-xs-center">"Sign in"</h1>
-                        <p class="text-xs-center">
-                            <a href="/register">"Need an account?"</a>
-                        </p>
-                        <ErrorMessages messages />
-                        <form method="post" action=Login::PATH on:submit=on_submit novalidate>
+        <AuthLayout
+            heading="Sign in"
+            switch_href="/register"
+            switch_text="Need an account?"
+            messages=form.messages
+        >
+            <form method="post" action=Login::PATH on:submit=form.on_submit() novalidate>
                             <fieldset class="form-group">
                                 <label for="login-email">"Email"</label>
                                 <input
@@ -79,9 +59,6 @@ pub fn LoginPage() -> impl IntoView {
                                 "Sign in"
                             </button>
                         </form>
-                    </div>
-                </div>
-            </div>
-        </div>
+        </AuthLayout>
     }
 }

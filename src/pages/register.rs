@@ -1,12 +1,10 @@
 //! `/register`: create an account.
 
-use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_meta::Title;
 
 use crate::app::Auth;
-use crate::components::form::{ErrorMessages, action_messages};
+use crate::components::form::{AuthLayout, ValidatedForm};
 use crate::model::user::{NewUser, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX};
 use crate::server::user::Register;
 
@@ -14,40 +12,23 @@ use crate::server::user::Register;
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<Register>::new();
     expect_context::<Auth>().track(register);
-    let local = RwSignal::new(Vec::new());
-    let messages = action_messages(register, local);
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match Register::from_event(&ev) {
-            Ok(args) => {
-                let new = NewUser {
-                    username: args.username.clone(),
-                    email: args.email.clone(),
-                    password: args.password.clone(),
-                };
-                match new.normalized().validate() {
-                    Ok(()) => {
-                        local.set(Vec::new());
-                        register.dispatch(args);
-                    }
-                    Err(error) => local.set(error.messages()),
-                }
-            }
-            Err(error) => local.set(vec![error.to_string()]),
+    let form = ValidatedForm::new(register, |args: &Register| {
+        NewUser {
+            username: args.username.clone(),
+            email: args.email.clone(),
+            password: args.password.clone(),
         }
-    };
+        .normalized()
+        .validate()
+    });
     view! {
-        <Title text="Sign up" />
-        <div class="auth-page">
-            <div class="container page">
-                <div class="row">
-                    <div class="col-md-6 offset-md-3 col-xs-12">
-                        <h1 class="text-xs-center">"Sign up"</h1>
-                        <p class="text-xs-center">
-                            <a href="/login">"Have an account?"</a>
-                        </p>
-                        <ErrorMessages messages />
-                        <form method="post" action=Register::PATH on:submit=on_submit novalidate>
+        <AuthLayout
+            heading="Sign up"
+            switch_href="/login"
+            switch_text="Have an account?"
+            messages=form.messages
+        >
+            <form method="post" action=Register::PATH on:submit=form.on_submit() novalidate>
                             <fieldset class="form-group">
                                 <label for="register-username">"Username"</label>
                                 <input
@@ -96,9 +77,6 @@ pub fn RegisterPage() -> impl IntoView {
                                 "Sign up"
                             </button>
                         </form>
-                    </div>
-                </div>
-            </div>
-        </div>
+        </AuthLayout>
     }
 }

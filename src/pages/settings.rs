@@ -1,6 +1,5 @@
 //! `/settings`: profile picture, username, bio, email and password; and signing out.
 
-use leptos::ev::SubmitEvent;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -8,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::app::Auth;
-use crate::components::form::{ErrorMessages, action_messages, textarea_text};
+use crate::components::form::{ErrorMessages, ValidatedForm, textarea_text};
 use crate::model::user::{BIO_MAX, SessionUser, SettingsPatch};
 use crate::server::user::{Logout, UpdateSettings};
 
@@ -55,40 +54,27 @@ fn SettingsForm(
     save: ServerAction<UpdateSettings>,
     logout: ServerAction<Logout>,
 ) -> impl IntoView {
-    let local = RwSignal::new(Vec::new());
-    let messages = action_messages(save, local);
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
-    let on_submit = move |ev: SubmitEvent| {
-        ev.prevent_default();
-        match UpdateSettings::from_event(&ev) {
-            Ok(args) => {
-                let patch = SettingsPatch {
-                    image: args.image.clone(),
-                    username: args.username.clone(),
-                    bio: args.bio.clone(),
-                    email: args.email.clone(),
-                    password: args.password.clone(),
-                    current_password: args.current_password.clone(),
-                };
-                match patch.normalized().validate() {
-                    Ok(()) => {
-                        local.set(Vec::new());
-                        save.dispatch(args);
-                    }
-                    Err(error) => local.set(error.messages()),
-                }
-            }
-            Err(error) => local.set(vec![error.to_string()]),
+    let form = ValidatedForm::new(save, |args: &UpdateSettings| {
+        SettingsPatch {
+            image: args.image.clone(),
+            username: args.username.clone(),
+            bio: args.bio.clone(),
+            email: args.email.clone(),
+            password: args.password.clone(),
+            current_password: args.current_password.clone(),
         }
-    };
+        .normalized()
+        .validate()
+    });
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
-        <ErrorMessages messages />
+        <ErrorMessages messages=form.messages />
         <Show when=saved>
             <p class="success-message" role="status">
                 "Your settings were saved."
             </p>
         </Show>
-        <form method="post" action=UpdateSettings::PATH on:submit=on_submit novalidate>
+        <form method="post" action=UpdateSettings::PATH on:submit=form.on_submit() novalidate>
             <fieldset>
                 <fieldset class="form-group">
                     <label for="settings-image">"Profile picture URL"</label>
