@@ -96,6 +96,7 @@ setup_chromium() {
 }
 
 setup_e2e() {
+  have curl || apt_install curl ca-certificates
   if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
     || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     say "installing the Playwright test runner (no browser download)"
