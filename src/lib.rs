@@ -7,8 +7,8 @@
 //!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
 //!   `server` (server functions: HTTP calls in the browser, service calls on the server).
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and layers), `auth`, `service` (use cases, authorisation,
-//!   transactions) and `db` (all SQL).
+//!   `state`, `http` (router and layers), `auth`, `markdown` (Markdown to sanitised
+//!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
 
 pub mod app;
 pub mod components;
@@ -27,6 +27,8 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod http;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -68,6 +68,19 @@ pub async fn find_by_id(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<Optio
     )
 }
 
+/// The user called `username`, whatever its case.
+pub async fn find_by_username(
+    db: impl SqliteExecutor<'_>,
+    username: &str,
+) -> AppResult<Option<UserRecord>> {
+    Ok(sqlx::query_as(&format!(
+        "select {COLUMNS} from users where lower(username) = lower($1)"
+    ))
+    .bind(username)
+    .fetch_optional(db)
+    .await?)
+}
+
 /// `email` must already be normalised (trimmed, lower-cased).
 pub async fn find_by_email(
     db: impl SqliteExecutor<'_>,

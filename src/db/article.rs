@@ -1,0 +1,382 @@
+//! SQL for articles, their tags, slugs and favorites.
+
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+
+use crate::error::AppResult;
+use crate::model::article::{ArticleSummary, Profile};
+
+/// Which articles a list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArticleFilter {
+    All,
+    Tag(String),
+    Author(String),
+    FavoritedBy(String),
+    /// Articles by the authors this user follows.
+    FeedOf(i64),
+}
+
+/// A row of a list query: the article, its author, and the viewer's flags.
+#[derive(Debug, FromRow)]
+pub struct SummaryRow {
+    pub id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub favorites_count: i64,
+    pub author_username: String,
+    pub author_bio: Option<String>,
+    pub author_image: Option<String>,
+    pub favorited: bool,
+    pub following: bool,
+}
+
+impl SummaryRow {
+    pub fn into_summary(self, tags: Vec<String>) -> ArticleSummary {
+        ArticleSummary {
+            slug: self.slug,
+            title: self.title,
+            description: self.description,
+            tags,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            favorited: self.favorited,
+            favorites_count: self.favorites_count,
+            author: Profile {
+                username: self.author_username,
+                bio: self.author_bio,
+                image: self.author_image,
+                following: self.following,
+            },
+        }
+    }
+}
+
+/// The parts of an article a write checks.
+#[derive(Debug, FromRow)]
+pub struct ArticleKey {
+    pub id: i64,
+    pub slug: String,
+    pub author_id: i64,
+}
+
+/// The columns an article write sets.
+pub struct ArticleWrite<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub body: &'a str,
+    pub body_html: &'a str,
+}
+
+/// `select <summary columns> from articles a join users u`, with `viewer`'s flags.
+fn select_summaries(viewer: Option<i64>) -> QueryBuilder<'static, Sqlite> {
+    let mut q = QueryBuilder::new(
+        "select a.id, a.slug, a.title, a.description, a.created_at, a.updated_at,
+         a.favorites_count, u.username as author_username, u.bio as author_bio,
+         u.image as author_image,
+         exists(select 1 from favorites f where f.article_id = a.id and f.user_id = ",
+    );
+    q.push_bind(viewer);
+    q.push(
+        ") as favorited,
+         exists(select 1 from follows fo where fo.followee_id = a.author_id and fo.follower_id = ",
+    );
+    q.push_bind(viewer);
+    q.push(") as following from articles a join users u on u.id = a.author_id");
+    q
+}
+
+fn push_filter(q: &mut QueryBuilder<'static, Sqlite>, filter: &ArticleFilter) {
+    match filter {
+        ArticleFilter::All => {}
+        ArticleFilter::Tag(tag) => {
+            q.push(
+                " where a.id in (select at.article_id from article_tags at
+                  join tags t on t.id = at.tag_id where t.name = ",
+            );
+            q.push_bind(tag.clone());
+            q.push(")");
+        }
+        ArticleFilter::Author(username) => {
+            q.push(" where a.author_id = (select id from users where lower(username) = lower(");
+            q.push_bind(username.clone());
+            q.push("))");
+        }
+        ArticleFilter::FavoritedBy(username) => {
+            q.push(
+                " where a.id in (select f.article_id from favorites f
+                  join users fu on fu.id = f.user_id where lower(fu.username) = lower(",
+            );
+            q.push_bind(username.clone());
+            q.push("))");
+        }
+        ArticleFilter::FeedOf(user_id) => {
+            q.push(" where a.author_id in (select followee_id from follows where follower_id = ");
+            q.push_bind(*user_id);
+            q.push(")");
+        }
+    }
+}
+
+/// One page of articles, newest first, as `viewer` sees them.
+pub async fn list(
+    db: &mut SqliteConnection,
+    filter: &ArticleFilter,
+    viewer: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<SummaryRow>> {
+    let mut q = select_summaries(viewer);
+    push_filter(&mut q, filter);
+    q.push(" order by a.created_at desc, a.id desc limit ");
+    q.push_bind(limit);
+    q.push(" offset ");
+    q.push_bind(offset);
+    Ok(q.build_query_as().fetch_all(db).await?)
+}
+
+/// How many articles the list holds.
+pub async fn count(db: &mut SqliteConnection, filter: &ArticleFilter) -> AppResult<i64> {
+    let mut q = QueryBuilder::new("select count(*) from articles a");
+    push_filter(&mut q, filter);
+    Ok(q.build_query_scalar().fetch_one(db).await?)
+}
+
+/// One article's summary row, as `viewer` sees it.
+pub async fn find_summary(
+    db: &mut SqliteConnection,
+    id: i64,
+    viewer: Option<i64>,
+) -> AppResult<Option<SummaryRow>> {
+    let mut q = select_summaries(viewer);
+    q.push(" where a.id = ");
+    q.push_bind(id);
+    Ok(q.build_query_as().fetch_optional(db).await?)
+}
+
+/// The article's Markdown and HTML.
+pub async fn find_body(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<(String, String)> {
+    Ok(
+        sqlx::query_as("select body, body_html from articles where id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await?,
+    )
+}
+
+/// The article at `slug`, or at a slug it had before its title changed.
+pub async fn find_key(db: &mut SqliteConnection, slug: &str) -> AppResult<Option<ArticleKey>> {
+    let current = sqlx::query_as("select id, slug, author_id from articles where slug = $1")
+        .bind(slug)
+        .fetch_optional(&mut *db)
+        .await?;
+    if current.is_some() {
+        return Ok(current);
+    }
+    Ok(sqlx::query_as(
+        "select a.id, a.slug, a.author_id from article_slug_redirects r
+         join articles a on a.id = r.article_id where r.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db)
+    .await?)
+}
+
+/// Whether `slug` already names an article (now or before a rename) other than `except`.
+pub async fn slug_taken(
+    db: &mut SqliteConnection,
+    slug: &str,
+    except: Option<i64>,
+) -> AppResult<bool> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select id from articles where slug = $1 and ($2 is null or id <> $2)
+         union all
+         select article_id from article_slug_redirects where slug = $1 and ($2 is null or article_id <> $2)
+         limit 1",
+    )
+    .bind(slug)
+    .bind(except)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.is_some())
+}
+
+pub async fn insert(
+    db: impl SqliteExecutor<'_>,
+    author_id: i64,
+    article: &ArticleWrite<'_>,
+    now: &str,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "insert into articles (slug, title, description, body, body_html, author_id, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $7) returning id",
+    )
+    .bind(article.slug)
+    .bind(article.title)
+    .bind(article.description)
+    .bind(article.body)
+    .bind(article.body_html)
+    .bind(author_id)
+    .bind(now)
+    .fetch_one(db)
+    .await?)
+}
+
+pub async fn update(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    article: &ArticleWrite<'_>,
+    now: &str,
+) -> AppResult<()> {
+    sqlx::query(
+        "update articles set slug = $1, title = $2, description = $3, body = $4, body_html = $5,
+         updated_at = $6 where id = $7",
+    )
+    .bind(article.slug)
+    .bind(article.title)
+    .bind(article.description)
+    .bind(article.body)
+    .bind(article.body_html)
+    .bind(now)
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Keeps `old_slug` pointing at the article after a rename (and forgets it as a redirect if the
+/// article takes it back).
+pub async fn remember_slug(
+    db: &mut SqliteConnection,
+    id: i64,
+    old_slug: &str,
+    new_slug: &str,
+) -> AppResult<()> {
+    sqlx::query("delete from article_slug_redirects where slug = $1 and article_id = $2")
+        .bind(new_slug)
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("insert into article_slug_redirects (slug, article_id) values ($1, $2) on conflict (slug) do nothing")
+        .bind(old_slug)
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the article; its tag links, favorites, comments and old slugs go with it.
+pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<()> {
+    sqlx::query("delete from articles where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// The tags of each article in `ids`, sorted by name: `(article id, tag)` pairs.
+pub async fn tags_of(db: &mut SqliteConnection, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "select at.article_id, t.name from article_tags at join tags t on t.id = at.tag_id
+         where at.article_id in (",
+    );
+    let mut list = q.separated(", ");
+    for id in ids {
+        list.push_bind(*id);
+    }
+    q.push(") order by at.article_id, t.name");
+    Ok(q.build_query_as().fetch_all(db).await?)
+}
+
+/// Replaces the article's tags with `tags` (already normalised, at most a handful).
+pub async fn set_tags(
+    db: &mut SqliteConnection,
+    article_id: i64,
+    tags: &[String],
+) -> AppResult<()> {
+    sqlx::query("delete from article_tags where article_id = $1")
+        .bind(article_id)
+        .execute(&mut *db)
+        .await?;
+    for tag in tags {
+        sqlx::query("insert into tags (name) values ($1) on conflict (name) do nothing")
+            .bind(tag)
+            .execute(&mut *db)
+            .await?;
+        sqlx::query(
+            "insert into article_tags (article_id, tag_id) select $1, id from tags where name = $2
+             on conflict do nothing",
+        )
+        .bind(article_id)
+        .bind(tag)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The most used tags, most used first.
+pub async fn popular_tags(db: impl SqliteExecutor<'_>, limit: i64) -> AppResult<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "select t.name from article_tags at join tags t on t.id = at.tag_id
+         group by t.id, t.name order by count(*) desc, t.name limit $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await?)
+}
+
+/// Marks the article a favorite of the user; false if it already was.
+pub async fn add_favorite(
+    db: &mut SqliteConnection,
+    user_id: i64,
+    article_id: i64,
+    now: &str,
+) -> AppResult<bool> {
+    let added = sqlx::query(
+        "insert into favorites (user_id, article_id, created_at) values ($1, $2, $3)
+         on conflict (user_id, article_id) do nothing",
+    )
+    .bind(user_id)
+    .bind(article_id)
+    .bind(now)
+    .execute(&mut *db)
+    .await?
+    .rows_affected()
+        == 1;
+    if added {
+        sqlx::query("update articles set favorites_count = favorites_count + 1 where id = $1")
+            .bind(article_id)
+            .execute(db)
+            .await?;
+    }
+    Ok(added)
+}
+
+/// Removes the article from the user's favorites; false if it was not one.
+pub async fn remove_favorite(
+    db: &mut SqliteConnection,
+    user_id: i64,
+    article_id: i64,
+) -> AppResult<bool> {
+    let removed = sqlx::query("delete from favorites where user_id = $1 and article_id = $2")
+        .bind(user_id)
+        .bind(article_id)
+        .execute(&mut *db)
+        .await?
+        .rows_affected()
+        == 1;
+    if removed {
+        sqlx::query("update articles set favorites_count = favorites_count - 1 where id = $1")
+            .bind(article_id)
+            .execute(db)
+            .await?;
+    }
+    Ok(removed)
+}

@@ -1,0 +1,300 @@
+//! Articles, comments and profiles as both sides see them, and the rules for what a writer
+//! may submit. The editor runs `validate` for instant feedback; the service runs it again.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{AppResult, FieldErrors};
+use crate::model::has_nul;
+
+pub const TITLE_MAX: usize = 200;
+pub const DESCRIPTION_MAX: usize = 500;
+pub const BODY_MAX_BYTES: usize = 64 * 1024;
+pub const TAGS_MAX: usize = 10;
+pub const TAG_MAX: usize = 32;
+pub const COMMENT_MAX: usize = 5000;
+/// Articles per page in every list.
+pub const PAGE_SIZE: u32 = 10;
+
+/// HTML that came out of the server's Markdown sanitiser: the only thing the UI places with
+/// `inner_html`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    /// Only the sanitiser (`crate::markdown`) and the database's copy of its output call this.
+    #[cfg(feature = "ssr")]
+    pub fn from_sanitized(html: String) -> Self {
+        Self(html)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user as others see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    /// Whether the viewer follows them (false when signed out).
+    pub following: bool,
+}
+
+/// An article in a list: everything but the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleSummary {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    /// Sorted.
+    pub tags: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub favorited: bool,
+    pub favorites_count: i64,
+    pub author: Profile,
+}
+
+/// An article with its body, as Markdown and as safe HTML.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Article {
+    pub summary: ArticleSummary,
+    pub body: String,
+    pub body_html: SafeHtml,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub body: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub author: Profile,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many items the whole list holds.
+    pub total: i64,
+    /// 1-based.
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        let per_page = i64::from(self.per_page.max(1));
+        u32::try_from((self.total + per_page - 1) / per_page).unwrap_or(u32::MAX)
+    }
+}
+
+/// The editor's fields, for a new article or a change to one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticleDraft {
+    pub title: String,
+    pub description: String,
+    pub body: String,
+    pub tags: Vec<String>,
+}
+
+/// A change to an article: `None` keeps the current value (the REST API sends only what
+/// changes; the editor sends every field).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArticlePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+impl ArticleDraft {
+    /// Trims the text fields and normalises the tags.
+    pub fn normalized(self) -> Self {
+        Self {
+            title: self.title.trim().to_owned(),
+            description: self.description.trim().to_owned(),
+            body: self.body,
+            tags: normalize_tags(self.tags),
+        }
+    }
+
+    pub fn validate(&self) -> AppResult<()> {
+        let mut errors = FieldErrors::new();
+        check_text(&mut errors, "title", &self.title, TITLE_MAX);
+        check_text(
+            &mut errors,
+            "description",
+            &self.description,
+            DESCRIPTION_MAX,
+        );
+        if self.body.trim().is_empty() {
+            errors.add("body", "can't be blank");
+        } else if self.body.len() > BODY_MAX_BYTES {
+            errors.add(
+                "body",
+                format!("is too long (maximum is {} KB)", BODY_MAX_BYTES / 1024),
+            );
+        } else if has_nul(&self.body) {
+            errors.add("body", "must not contain the NUL character");
+        }
+        if self.tags.len() > TAGS_MAX {
+            errors.add("tags", format!("are too many (maximum is {TAGS_MAX})"));
+        }
+        if let Some(tag) = self.tags.iter().find(|t| t.chars().count() > TAG_MAX) {
+            errors.add(
+                "tags",
+                format!("'{tag}' is too long (maximum is {TAG_MAX} characters)"),
+            );
+        }
+        if self.tags.iter().any(|t| has_nul(t)) {
+            errors.add("tags", "must not contain the NUL character");
+        }
+        errors.into_result()
+    }
+}
+
+fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
+    if value.is_empty() {
+        errors.add(field, "can't be blank");
+    } else if value.chars().count() > max {
+        errors.add(field, format!("is too long (maximum is {max} characters)"));
+    } else if has_nul(value) {
+        errors.add(field, "must not contain the NUL character");
+    }
+}
+
+/// Tags as stored: trimmed, inner spaces collapsed, lower-cased, without empties or
+/// duplicates, sorted.
+pub fn normalize_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut tags: Vec<String> = tags
+        .into_iter()
+        .map(|t| {
+            t.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+/// A comment's text: plain text, shown escaped.
+pub fn validate_comment(body: &str) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    check_text(&mut errors, "body", body.trim(), COMMENT_MAX);
+    errors.into_result()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::AppError;
+
+    fn draft(title: &str, description: &str, body: &str, tags: &[&str]) -> ArticleDraft {
+        ArticleDraft {
+            title: title.into(),
+            description: description.into(),
+            body: body.into(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+        }
+        .normalized()
+    }
+
+    fn fields(result: AppResult<()>) -> FieldErrors {
+        match result {
+            Err(AppError::Validation(f)) => f,
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tags_are_trimmed_lowercased_deduplicated_and_sorted() {
+        let tags = ["  Rust ", "web  dev", "rust", "", "  ", "Web Dev", "async"].map(String::from);
+        assert_eq!(normalize_tags(tags), vec!["async", "rust", "web dev"]);
+    }
+
+    #[test]
+    fn a_complete_draft_passes() {
+        assert_eq!(
+            draft(" Hello ", "A greeting", "# Hi", &["intro"]).validate(),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn blank_fields_are_each_named() {
+        let f = fields(draft(" ", "", "  \n", &[]).validate());
+        assert_eq!(f.get("title"), ["can't be blank"]);
+        assert_eq!(f.get("description"), ["can't be blank"]);
+        assert_eq!(f.get("body"), ["can't be blank"]);
+    }
+
+    #[test]
+    fn limits_are_enforced_with_messages() {
+        let f = fields(
+            draft(
+                &"t".repeat(201),
+                &"d".repeat(501),
+                &"b".repeat(64 * 1024 + 1),
+                &[],
+            )
+            .validate(),
+        );
+        assert_eq!(f.get("title"), ["is too long (maximum is 200 characters)"]);
+        assert_eq!(
+            f.get("description"),
+            ["is too long (maximum is 500 characters)"]
+        );
+        assert_eq!(f.get("body"), ["is too long (maximum is 64 KB)"]);
+        assert_eq!(draft(&"é".repeat(200), "d", "b", &[]).validate(), Ok(()));
+
+        let many: Vec<String> = (0..11).map(|i| format!("tag{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(
+            fields(draft("t", "d", "b", &many).validate()).get("tags"),
+            ["are too many (maximum is 10)"]
+        );
+        let long = "x".repeat(33);
+        assert_eq!(
+            fields(draft("t", "d", "b", &[&long]).validate()).get("tags"),
+            [format!("'{long}' is too long (maximum is 32 characters)")]
+        );
+    }
+
+    #[test]
+    fn nul_is_refused_everywhere() {
+        let f = fields(draft("a\0b", "d\0", "b\0", &["t\0"]).validate());
+        assert_eq!(f.get("title"), ["must not contain the NUL character"]);
+        assert_eq!(f.get("description"), ["must not contain the NUL character"]);
+        assert_eq!(f.get("body"), ["must not contain the NUL character"]);
+        assert_eq!(f.get("tags"), ["must not contain the NUL character"]);
+    }
+
+    #[test]
+    fn comments_must_say_something_within_the_limit() {
+        assert!(validate_comment("  ").is_err());
+        assert!(validate_comment(&"c".repeat(5001)).is_err());
+        assert_eq!(validate_comment("Nice article!"), Ok(()));
+    }
+
+    #[test]
+    fn page_counts_round_up() {
+        let page = |total| Page::<()> {
+            items: vec![],
+            total,
+            page: 1,
+            per_page: 10,
+        };
+        assert_eq!(page(0).pages(), 0);
+        assert_eq!(page(10).pages(), 1);
+        assert_eq!(page(11).pages(), 2);
+    }
+}

@@ -1,0 +1,302 @@
+//! Articles: write, edit, delete, read, list, favorite; popular tags.
+
+use sqlx::SqliteConnection;
+
+use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
+use crate::error::{AppError, AppResult};
+use crate::markdown;
+use crate::model::article::{
+    Article, ArticleDraft, ArticlePatch, ArticleSummary, PAGE_SIZE, Page, SafeHtml,
+};
+use crate::state::AppState;
+
+/// The deepest page a list serves; past it, a 422 instead of a slow scan.
+pub const MAX_PAGE: u32 = 100_000;
+const SLUG_MAX: usize = 80;
+
+/// A URL-safe slug from a title: transliterated to ASCII, lower-case words joined by `-`.
+pub fn slugify(title: &str) -> String {
+    let ascii = deunicode::deunicode(title);
+    let mut slug = String::with_capacity(ascii.len().min(SLUG_MAX));
+    for c in ascii.chars() {
+        if c.is_ascii_alphanumeric() {
+            if slug.len() >= SLUG_MAX {
+                break;
+            }
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        "article".to_owned()
+    } else {
+        slug.to_owned()
+    }
+}
+
+/// A slug for `title` that no other article uses or used: the plain slug, or the slug with a
+/// short random suffix.
+async fn unique_slug(
+    db: &mut SqliteConnection,
+    title: &str,
+    except: Option<i64>,
+) -> AppResult<String> {
+    use rand::Rng;
+    let base = slugify(title);
+    if !db::article::slug_taken(db, &base, except).await? {
+        return Ok(base);
+    }
+    loop {
+        let suffix: String = rand::thread_rng()
+            .sample_iter(&rand::distributions::Alphanumeric)
+            .take(6)
+            .map(|c| char::from(c).to_ascii_lowercase())
+            .collect();
+        let candidate = format!("{base}-{suffix}");
+        if !db::article::slug_taken(db, &candidate, except).await? {
+            return Ok(candidate);
+        }
+    }
+}
+
+/// The full article `id` as `viewer` sees it.
+async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppResult<Article> {
+    let row = db::article::find_summary(db, id, viewer)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let tags = db::article::tags_of(db, &[id])
+        .await?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let (body, body_html) = db::article::find_body(&mut *db, id).await?;
+    Ok(Article {
+        summary: row.into_summary(tags),
+        body,
+        body_html: SafeHtml::from_sanitized(body_html),
+    })
+}
+
+#[tracing::instrument(skip(state, draft))]
+pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> AppResult<Article> {
+    let draft = draft.normalized();
+    draft.validate()?;
+    let html = markdown::render(&draft.body);
+    let mut tx = state.db.begin_write().await?;
+    let slug = unique_slug(&mut tx, &draft.title, None).await?;
+    let write = ArticleWrite {
+        slug: &slug,
+        title: &draft.title,
+        description: &draft.description,
+        body: &draft.body,
+        body_html: html.as_str(),
+    };
+    let id = db::article::insert(&mut *tx, author_id, &write, &db::now()).await?;
+    db::article::set_tags(&mut tx, id, &draft.tags).await?;
+    let article = load(&mut tx, id, Some(author_id)).await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+/// Changes an article; only its author may. A new title gives a new slug, and the old one
+/// keeps leading to the article.
+#[tracing::instrument(skip(state, patch))]
+pub async fn update(
+    state: &AppState,
+    user_id: i64,
+    slug: &str,
+    patch: ArticlePatch,
+) -> AppResult<Article> {
+    // Validate and render before taking the write lock.
+    let current = get(state, Some(user_id), slug).await?;
+    let body_changed = patch.body.as_ref().is_some_and(|b| *b != current.body);
+    let draft = ArticleDraft {
+        title: patch.title.unwrap_or(current.summary.title.clone()),
+        description: patch.description.unwrap_or(current.summary.description),
+        body: patch.body.unwrap_or(current.body),
+        tags: patch.tags.unwrap_or(current.summary.tags),
+    }
+    .normalized();
+    draft.validate()?;
+    let html = if body_changed {
+        markdown::render(&draft.body)
+    } else {
+        current.body_html
+    };
+
+    let mut tx = state.db.begin_write().await?;
+    let key = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if key.author_id != user_id {
+        return Err(AppError::Forbidden);
+    }
+    let new_slug = if draft.title == current.summary.title {
+        key.slug.clone()
+    } else {
+        unique_slug(&mut tx, &draft.title, Some(key.id)).await?
+    };
+    if new_slug != key.slug {
+        db::article::remember_slug(&mut tx, key.id, &key.slug, &new_slug).await?;
+    }
+    let write = ArticleWrite {
+        slug: &new_slug,
+        title: &draft.title,
+        description: &draft.description,
+        body: &draft.body,
+        body_html: html.as_str(),
+    };
+    db::article::update(&mut *tx, key.id, &write, &db::now()).await?;
+    db::article::set_tags(&mut tx, key.id, &draft.tags).await?;
+    let article = load(&mut tx, key.id, Some(user_id)).await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+/// Deletes an article with its comments, favorites and tag links; only its author may.
+#[tracing::instrument(skip(state))]
+pub async fn delete(state: &AppState, user_id: i64, slug: &str) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let key = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if key.author_id != user_id {
+        return Err(AppError::Forbidden);
+    }
+    db::article::delete(&mut *tx, key.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The article at `slug` (or at a slug it had before a rename).
+pub async fn get(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResult<Article> {
+    let mut tx = state.db.reader.begin().await?;
+    let key = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    load(&mut tx, key.id, viewer).await
+}
+
+/// Articles `offset..offset + limit` of a list, newest first, and how many the list holds.
+pub async fn list_range(
+    state: &AppState,
+    viewer: Option<i64>,
+    filter: &ArticleFilter,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<ArticleSummary>, i64)> {
+    // One read transaction: the page, its tags and the count agree.
+    let mut tx = state.db.reader.begin().await?;
+    let rows = db::article::list(&mut tx, filter, viewer, limit, offset).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut tags = db::article::tags_of(&mut tx, &ids).await?;
+    let total = db::article::count(&mut tx, filter).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let mine: Vec<String> = tags
+                .iter_mut()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, t)| std::mem::take(t))
+                .collect();
+            row.into_summary(mine)
+        })
+        .collect();
+    Ok((items, total))
+}
+
+/// Page `page` (1-based) of a list, `PAGE_SIZE` articles a page.
+pub async fn list(
+    state: &AppState,
+    viewer: Option<i64>,
+    filter: &ArticleFilter,
+    page: u32,
+) -> AppResult<Page<ArticleSummary>> {
+    if page == 0 || page > MAX_PAGE {
+        return Err(AppError::validation(
+            "page",
+            format!("must be between 1 and {MAX_PAGE}"),
+        ));
+    }
+    let limit = i64::from(PAGE_SIZE);
+    let offset = i64::from(page - 1) * limit;
+    let (items, total) = list_range(state, viewer, filter, limit, offset).await?;
+    Ok(Page {
+        items,
+        total,
+        page,
+        per_page: PAGE_SIZE,
+    })
+}
+
+/// Favorites the article for the user (again is harmless) and returns it.
+pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
+    let mut tx = state.db.begin_write().await?;
+    let key = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::article::add_favorite(&mut tx, user_id, key.id, &db::now()).await?;
+    let article = load(&mut tx, key.id, Some(user_id)).await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+/// Removes the article from the user's favorites (again is harmless) and returns it.
+pub async fn unfavorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
+    let mut tx = state.db.begin_write().await?;
+    let key = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    db::article::remove_favorite(&mut tx, user_id, key.id).await?;
+    let article = load(&mut tx, key.id, Some(user_id)).await?;
+    tx.commit().await?;
+    Ok(article)
+}
+
+/// The most used tags.
+pub async fn popular_tags(state: &AppState, limit: i64) -> AppResult<Vec<String>> {
+    db::article::popular_tags(&state.db.reader, limit.clamp(1, 100)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_lowercase_words_joined_by_dashes() {
+        assert_eq!(
+            slugify("How to Train Your Dragon"),
+            "how-to-train-your-dragon"
+        );
+        assert_eq!(
+            slugify("  Rust 1.95: what's new?! "),
+            "rust-1-95-what-s-new"
+        );
+        assert_eq!(
+            slugify("</title><script>x</script>"),
+            "title-script-x-script"
+        );
+    }
+
+    #[test]
+    fn non_ascii_titles_still_give_a_usable_slug() {
+        assert_eq!(slugify("Привет, мир"), "privet-mir");
+        assert_eq!(slugify("Crème brûlée"), "creme-brulee");
+        assert!(!slugify("你好").is_empty());
+        assert!(
+            slugify("你好")
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        );
+        assert_eq!(slugify("!!!"), "article");
+    }
+
+    #[test]
+    fn slugs_are_bounded() {
+        let slug = slugify(&"word ".repeat(100));
+        assert!(slug.len() <= SLUG_MAX, "{}", slug.len());
+        assert!(!slug.ends_with('-'));
+    }
+}

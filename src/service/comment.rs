@@ -1,0 +1,52 @@
+//! Comments: add, list, delete. A comment's author and the author of the article it is on
+//! may delete it.
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::model::article::{Comment, validate_comment};
+use crate::state::AppState;
+
+/// The most comments one article shows.
+pub const MAX_COMMENTS: i64 = 500;
+
+pub async fn add(state: &AppState, user_id: i64, slug: &str, body: &str) -> AppResult<Comment> {
+    let body = body.trim();
+    validate_comment(body)?;
+    let mut tx = state.db.begin_write().await?;
+    let article = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let id = db::comment::insert(&mut *tx, article.id, user_id, body, &db::now()).await?;
+    let comment = db::comment::find(&mut *tx, id, Some(user_id))
+        .await?
+        .ok_or(AppError::Internal)?;
+    tx.commit().await?;
+    Ok(comment.into_comment())
+}
+
+/// The article's comments, oldest first.
+pub async fn list(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResult<Vec<Comment>> {
+    let mut tx = state.db.reader.begin().await?;
+    let article = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let rows = db::comment::list(&mut *tx, article.id, viewer, MAX_COMMENTS).await?;
+    Ok(rows.into_iter().map(|r| r.into_comment()).collect())
+}
+
+#[tracing::instrument(skip(state))]
+pub async fn delete(state: &AppState, user_id: i64, slug: &str, id: i64) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let article = db::article::find_key(&mut tx, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let owners = db::comment::owners(&mut *tx, id, article.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if owners.author_id != user_id && owners.article_author_id != user_id {
+        return Err(AppError::Forbidden);
+    }
+    db::comment::delete(&mut *tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}

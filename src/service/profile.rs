@@ -1,0 +1,50 @@
+//! Profiles: read one, follow, unfollow.
+
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::model::article::Profile;
+use crate::state::AppState;
+
+pub async fn get(state: &AppState, viewer: Option<i64>, username: &str) -> AppResult<Profile> {
+    let user = db::user::find_by_username(&state.db.reader, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let following = db::follow::is_following(&state.db.reader, viewer, user.id).await?;
+    Ok(Profile {
+        username: user.username,
+        bio: user.bio,
+        image: user.image,
+        following,
+    })
+}
+
+/// Starts or stops following `username`; doing it twice is harmless.
+pub async fn set_following(
+    state: &AppState,
+    user_id: i64,
+    username: &str,
+    follow: bool,
+) -> AppResult<Profile> {
+    let mut tx = state.db.begin_write().await?;
+    let user = db::user::find_by_username(&mut *tx, username)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if user.id == user_id {
+        return Err(AppError::validation(
+            "username",
+            "is you; you cannot follow yourself",
+        ));
+    }
+    if follow {
+        db::follow::add(&mut *tx, user_id, user.id, &db::now()).await?;
+    } else {
+        db::follow::remove(&mut *tx, user_id, user.id).await?;
+    }
+    tx.commit().await?;
+    Ok(Profile {
+        username: user.username,
+        bio: user.bio,
+        image: user.image,
+        following: follow,
+    })
+}
