@@ -8,9 +8,12 @@ use leptos_router::{SsrMode, path};
 use crate::components::nav::{Footer, Navbar};
 use crate::error::AppError;
 use crate::model::user::SessionUser;
-use crate::pages::home::HomePage;
+use crate::pages::article::ArticlePage;
+use crate::pages::editor::EditorPage;
+use crate::pages::home::{HomePage, TagPage};
 use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
+use crate::pages::profile::{FavoritesPage, ProfilePage};
 use crate::pages::register::RegisterPage;
 use crate::pages::settings::SettingsPage;
 use crate::server::user::current_user;
@@ -97,6 +100,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/article/:slug") view=ArticlePage ssr=SsrMode::Async />
+                    <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/editor/:slug") view=EditorPage ssr=SsrMode::Async />
+                    <Route path=path!("/tag/:tag") view=TagPage ssr=SsrMode::Async />
+                    <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/profile/:username/favorites")
+                        view=FavoritesPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
             <Footer />

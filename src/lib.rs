@@ -10,6 +10,9 @@
 //!   `state`, `http` (router and layers), `auth`, `markdown` (Markdown to sanitised
 //!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
 
+// Deep view trees give deep types; the default limit of 128 is too low for them.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod error;

@@ -33,3 +33,28 @@ test('without JavaScript: sign up, fail and succeed to sign in, save settings', 
   await expect(page).toHaveURL('/');
   await expect(page.locator('.navbar')).toContainText(name);
 });
+
+test('without JavaScript: write an article, favorite it, comment on it', async ({ page }) => {
+  const name = uniqueName('nojswriter');
+  await page.goto('/register');
+  await page.fill('input[name="username"]', name);
+  await page.fill('input[name="email"]', `${name}@example.test`);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button:has-text("Sign up")');
+  await expect(page.locator('.navbar')).toContainText(name);
+
+  await page.goto('/editor');
+  const title = `No script ${name}`;
+  await page.fill('input[name="title"]', title);
+  await page.fill('input[name="description"]', 'Plain forms');
+  await page.fill('textarea[name="body"]', 'Works *anyway*.');
+  await page.fill('input[placeholder="Enter tags"]', 'plain, forms');
+  await page.click('button:has-text("Publish Article")');
+  await expect(page.locator('.article-page h1')).toHaveText(title);
+  await expect(page.locator('.article-content em')).toHaveText('anyway');
+  await expect(page.locator('.article-content .tag-pill')).toHaveText(['forms', 'plain']);
+
+  await page.fill('textarea[placeholder="Write a comment..."]', 'Posted without a script.');
+  await page.click('button:has-text("Post Comment")');
+  await expect(page.locator('.card:not(.comment-form) .card-block')).toHaveText(['Posted without a script.']);
+});

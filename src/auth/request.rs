@@ -42,10 +42,12 @@ pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Op
     Ok(user)
 }
 
+/// The signed-in user's id, if any.
+pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<i64>> {
+    session::user_id(session, state.config.session_absolute).await
+}
+
 /// The signed-in user's id, or `Unauthorized`.
 pub async fn require_user(state: &AppState, session: &Session) -> AppResult<i64> {
-    match session::user_id(session, state.config.session_absolute).await? {
-        Some(id) => Ok(id),
-        None => Err(AppError::Unauthorized),
-    }
+    viewer(state, session).await?.ok_or(AppError::Unauthorized)
 }

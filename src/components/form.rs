@@ -108,10 +108,12 @@ pub fn AuthLayout(
     }
 }
 
-/// Text to place inside a `<textarea>`. Leptos 0.8 writes textarea children unescaped during
-/// server rendering, so a value holding `</textarea><script>` would break out of the element;
-/// escape it there. In the browser the text is set through the DOM and needs no escaping.
-pub fn textarea_text(text: String) -> String {
+/// Text for the two places Leptos 0.8 writes unescaped during server rendering: `<textarea>`
+/// children and leptos_meta's `<Title>` (security.md §1.7). A value holding
+/// `</textarea><script>` or `</title><script>` would break out of its element, so it is
+/// escaped there; the browser decodes it back to the same text. In the browser the text is set
+/// through the DOM and needs no escaping.
+pub fn ssr_text(text: String) -> String {
     #[cfg(feature = "ssr")]
     {
         escape_html(&text)
@@ -143,9 +145,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn textarea_text_cannot_close_the_element() {
+    fn ssr_text_cannot_close_the_element() {
         assert_eq!(
-            textarea_text("</textarea><script>alert(1)</script> & co".into()),
+            ssr_text("</textarea><script>alert(1)</script> & co".into()),
             "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"
         );
     }

@@ -1,5 +1,6 @@
 //! Reusable views (shared).
 
+pub mod article;
 pub mod form;
 pub mod nav;
 
@@ -8,5 +9,30 @@ pub fn avatar_url(image: Option<&str>) -> String {
     match image {
         Some(url) if !url.is_empty() => url.to_owned(),
         _ => "/default-avatar.svg".to_owned(),
+    }
+}
+
+/// The address of a tag's page, its name percent-encoded (tags may hold spaces).
+pub fn tag_href(tag: &str) -> String {
+    let mut href = String::from("/tag/");
+    for b in tag.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            href.push(char::from(b));
+        } else {
+            href.push_str(&format!("%{b:02X}"));
+        }
+    }
+    href
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tag_links_are_percent_encoded() {
+        assert_eq!(tag_href("rust"), "/tag/rust");
+        assert_eq!(tag_href("web dev"), "/tag/web%20dev");
+        assert_eq!(tag_href("c#/?"), "/tag/c%23%2F%3F");
     }
 }

@@ -102,6 +102,53 @@ pub struct ArticleDraft {
     pub tags: Vec<String>,
 }
 
+/// Which list of articles a page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ArticleList {
+    /// Every article: the Global Feed.
+    Global,
+    /// Articles by authors the viewer follows: Your Feed.
+    Following,
+    Tag(String),
+    Author(String),
+    FavoritedBy(String),
+}
+
+impl ArticleList {
+    /// The list as two plain form values, `kind` and `name`.
+    pub fn to_parts(&self) -> (&'static str, &str) {
+        match self {
+            Self::Global => ("global", ""),
+            Self::Following => ("following", ""),
+            Self::Tag(t) => ("tag", t),
+            Self::Author(u) => ("author", u),
+            Self::FavoritedBy(u) => ("favorited", u),
+        }
+    }
+
+    pub fn from_parts(kind: &str, name: String) -> Option<Self> {
+        Some(match kind {
+            "global" => Self::Global,
+            "following" => Self::Following,
+            "tag" => Self::Tag(name),
+            "author" => Self::Author(name),
+            "favorited" => Self::FavoritedBy(name),
+            _ => return None,
+        })
+    }
+}
+
+/// The tags of the editor's form: the chips (`tags`, comma-separated) plus whatever is still
+/// typed in the tag box (`tag_input`, also comma-separated), which is all a browser without
+/// JavaScript sends.
+pub fn tags_from_form(tags: &str, tag_input: &str) -> Vec<String> {
+    normalize_tags(
+        tags.split(',')
+            .chain(tag_input.split(','))
+            .map(str::to_owned),
+    )
+}
+
 /// A change to an article: `None` keeps the current value (the REST API sends only what
 /// changes; the editor sends every field).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -219,6 +266,33 @@ mod tests {
     fn tags_are_trimmed_lowercased_deduplicated_and_sorted() {
         let tags = ["  Rust ", "web  dev", "rust", "", "  ", "Web Dev", "async"].map(String::from);
         assert_eq!(normalize_tags(tags), vec!["async", "rust", "web dev"]);
+    }
+
+    #[test]
+    fn form_tags_come_from_chips_and_the_typed_box() {
+        assert_eq!(
+            tags_from_form("rust,web dev", " Async, rust ,"),
+            vec!["async", "rust", "web dev"]
+        );
+        assert!(tags_from_form("", "").is_empty());
+    }
+
+    #[test]
+    fn lists_survive_the_round_trip_through_form_values() {
+        for list in [
+            ArticleList::Global,
+            ArticleList::Following,
+            ArticleList::Tag("web dev".into()),
+            ArticleList::Author("alice".into()),
+            ArticleList::FavoritedBy("bob".into()),
+        ] {
+            let (kind, name) = list.to_parts();
+            assert_eq!(
+                ArticleList::from_parts(kind, name.to_owned()),
+                Some(list.clone())
+            );
+        }
+        assert_eq!(ArticleList::from_parts("everything", String::new()), None);
     }
 
     #[test]

@@ -20,3 +20,32 @@ pub fn NotFoundPage() -> impl IntoView {
         </div>
     }
 }
+
+/// The page shown when a page's content cannot be had: not found, forbidden, an error. The
+/// caller sets the HTTP status.
+#[component]
+pub fn ErrorPage(error: crate::error::AppError) -> impl IntoView {
+    use crate::error::AppError;
+    let (heading, text) = match &error {
+        AppError::NotFound => (
+            "Page not found",
+            "There is nothing at this address. It may have moved, or never existed.".to_owned(),
+        ),
+        AppError::Forbidden => ("Not yours", "Only its author can do that.".to_owned()),
+        AppError::Unauthorized => (
+            "Please sign in",
+            "You need to sign in to see this page.".to_owned(),
+        ),
+        other => ("Something went wrong", other.to_string()),
+    };
+    view! {
+        <Title text=heading />
+        <div class="container page not-found-page">
+            <h1>{heading}</h1>
+            <p>{text}</p>
+            <a class="btn btn-primary" href="/">
+                "Back to the home page"
+            </a>
+        </div>
+    }
+}

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::app::Auth;
-use crate::components::form::{ErrorMessages, ValidatedForm, textarea_text};
+use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
 use crate::model::user::{BIO_MAX, SessionUser, SettingsPatch};
 use crate::server::user::{Logout, UpdateSettings};
 
@@ -109,7 +109,7 @@ fn SettingsForm(
                         placeholder="Short bio about you"
                         maxlength=BIO_MAX
                     >
-                        {textarea_text(user.bio.unwrap_or_default())}
+                        {ssr_text(user.bio.unwrap_or_default())}
                     </textarea>
                 </fieldset>
                 <fieldset class="form-group">

@@ -6,7 +6,7 @@ use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
 use crate::error::{AppError, AppResult};
 use crate::markdown;
 use crate::model::article::{
-    Article, ArticleDraft, ArticlePatch, ArticleSummary, PAGE_SIZE, Page, SafeHtml,
+    Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, PAGE_SIZE, Page, SafeHtml,
 };
 use crate::state::AppState;
 
@@ -229,6 +229,23 @@ pub async fn list(
         page,
         per_page: PAGE_SIZE,
     })
+}
+
+/// Page `page` of the list a page of the UI shows; Your Feed needs a signed-in viewer.
+pub async fn list_for(
+    state: &AppState,
+    viewer: Option<i64>,
+    which: ArticleList,
+    page: u32,
+) -> AppResult<Page<ArticleSummary>> {
+    let filter = match which {
+        ArticleList::Global => ArticleFilter::All,
+        ArticleList::Following => ArticleFilter::FeedOf(viewer.ok_or(AppError::Unauthorized)?),
+        ArticleList::Tag(tag) => ArticleFilter::Tag(tag.trim().to_lowercase()),
+        ArticleList::Author(username) => ArticleFilter::Author(username),
+        ArticleList::FavoritedBy(username) => ArticleFilter::FavoritedBy(username),
+    };
+    list(state, viewer, &filter, page).await
 }
 
 /// Favorites the article for the user (again is harmless) and returns it.

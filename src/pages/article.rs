@@ -1,0 +1,251 @@
+//! `/article/:slug`: the article, its author's and reader's actions, and the comments.
+
+use leptos::form::ActionForm;
+use leptos::html::Textarea;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::app::Auth;
+use crate::components::article::{
+    ArticleMeta, FavoriteButton, FollowButton, TagPills, human_date, set_status,
+};
+use crate::components::avatar_url;
+use crate::components::form::{ErrorMessages, ssr_text};
+use crate::model::article::{Article, Comment};
+use crate::pages::not_found::ErrorPage;
+use crate::server::article::{
+    AddComment, DeleteArticle, DeleteComment, get_article, list_comments,
+};
+
+#[component]
+pub fn ArticlePage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
+    let article = Resource::new(move || slug.get(), get_article);
+    view! {
+        <Transition fallback=|| view! { <div class="container page">"Loading the article..."</div> }>
+            {move || Suspend::new(async move {
+                match article.await {
+                    Ok(article) => view! { <ArticleView article /> }.into_any(),
+                    Err(error) => {
+                        set_status(&error);
+                        view! { <ErrorPage error /> }.into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ArticleView(article: Article) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let summary = article.summary;
+    let me = move || {
+        auth.user
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .map(|u| u.username)
+    };
+    let is_author = {
+        let author = summary.author.username.clone();
+        Signal::derive(move || me().as_deref() == Some(author.as_str()))
+    };
+    let delete = ServerAction::<DeleteArticle>::new();
+    let actions = {
+        let summary = summary.clone();
+        move || {
+            let s = summary.clone();
+            let edit = format!("/editor/{}", s.slug);
+            view! {
+                <ArticleMeta author=s.author.clone() created_at=s.created_at.clone()>
+                    {if is_author.get() {
+                        view! {
+                            <a class="btn btn-sm btn-outline-secondary" href=edit>
+                                <i class="ion-edit"></i>
+                                " Edit Article"
+                            </a>
+                            <ActionForm action=delete attr:class="delete-form">
+                                <input type="hidden" name="slug" value=s.slug.clone() />
+                                <button
+                                    type="submit"
+                                    class="btn btn-sm btn-outline-danger"
+                                    disabled=move || delete.pending().get()
+                                >
+                                    <i class="ion-trash-a"></i>
+                                    " Delete Article"
+                                </button>
+                            </ActionForm>
+                        }
+                            .into_any()
+                    } else {
+                        view! {
+                            <FollowButton profile=s.author.clone() />
+                            <FavoriteButton slug=s.slug.clone() favorited=s.favorited count=s.favorites_count long=true />
+                        }
+                            .into_any()
+                    }}
+                </ArticleMeta>
+            }
+        }
+    };
+    let author = summary.author.username.clone();
+    view! {
+        <Title text=ssr_text(summary.title.clone()) />
+        <div class="article-page">
+            <div class="banner">
+                <div class="container">
+                    <h1>{summary.title.clone()}</h1>
+                    {actions.clone()}
+                </div>
+            </div>
+            <div class="container page">
+                <div class="row article-content">
+                    <div class="col-md-12">
+                        <div class="article-body" inner_html=article.body_html.as_str().to_owned()></div>
+                        <TagPills tags=summary.tags.clone() />
+                    </div>
+                </div>
+                <hr />
+                <div class="article-actions">{actions}</div>
+                <div class="row">
+                    <div class="col-xs-12 col-md-8 offset-md-2">
+                        <Comments slug=summary.slug.clone() article_author=author />
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Comments(slug: String, article_author: String) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let add = ServerAction::<AddComment>::new();
+    let remove = ServerAction::<DeleteComment>::new();
+    let comments = {
+        let slug = slug.clone();
+        Resource::new(
+            move || (add.version().get(), remove.version().get()),
+            move |_| list_comments(slug.clone()),
+        )
+    };
+    let text = NodeRef::<Textarea>::new();
+    Effect::new(move || {
+        if matches!(add.value().get(), Some(Ok(_)))
+            && let Some(area) = text.get()
+        {
+            area.set_value("");
+        }
+    });
+    let messages = Signal::derive(move || match add.value().get() {
+        Some(Err(error)) => error.messages(),
+        _ => Vec::new(),
+    });
+    let me = move || auth.user.get().and_then(Result::ok).flatten();
+    let form = {
+        let slug = StoredValue::new(slug.clone());
+        move || {
+            match me() {
+            Some(user) => view! {
+                <ErrorMessages messages />
+                <ActionForm action=add attr:class="card comment-form">
+                    <input type="hidden" name="slug" value=slug.get_value() />
+                    <div class="card-block">
+                        <label class="visually-hidden" for="comment-body">"Comment"</label>
+                        <textarea
+                            id="comment-body"
+                            node_ref=text
+                            class="form-control"
+                            name="body"
+                            placeholder="Write a comment..."
+                            rows="3"
+                        ></textarea>
+                    </div>
+                    <div class="card-footer">
+                        <img src=avatar_url(user.image.as_deref()) class="comment-author-img" alt="" />
+                        <button class="btn btn-sm btn-primary" type="submit" disabled=move || add.pending().get()>
+                            "Post Comment"
+                        </button>
+                    </div>
+                </ActionForm>
+            }
+            .into_any(),
+            None => view! {
+                <p class="sign-in-to-comment">
+                    <a href="/login">"Sign in"</a>
+                    " or "
+                    <a href="/register">"sign up"</a>
+                    " to add comments on this article."
+                </p>
+            }
+            .into_any(),
+        }
+        }
+    };
+    view! {
+        <Transition fallback=|| ()>{form}</Transition>
+        <Transition fallback=|| view! { <p>"Loading comments..."</p> }>
+            {move || {
+                let (slug, article_author) = (slug.clone(), article_author.clone());
+                Suspend::new(async move {
+                    let viewer = me().map(|u| u.username);
+                    comments
+                        .await
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|comment| {
+                            let may_delete = viewer
+                                .as_deref()
+                                .is_some_and(|v| v == comment.author.username || v == article_author);
+                            view! { <CommentCard comment slug=slug.clone() may_delete remove /> }
+                        })
+                        .collect_view()
+                })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn CommentCard(
+    comment: Comment,
+    slug: String,
+    may_delete: bool,
+    remove: ServerAction<DeleteComment>,
+) -> impl IntoView {
+    let profile = format!("/profile/{}", comment.author.username);
+    view! {
+        <div class="card">
+            <div class="card-block">
+                <p class="card-text">{comment.body}</p>
+            </div>
+            <div class="card-footer">
+                <a href=profile.clone() class="comment-author">
+                    <img src=avatar_url(comment.author.image.as_deref()) class="comment-author-img" alt="" />
+                </a>
+                " "
+                <a href=profile class="comment-author">
+                    {comment.author.username}
+                </a>
+                <span class="date-posted">{human_date(&comment.created_at)}</span>
+                {may_delete
+                    .then(|| {
+                        view! {
+                            <span class="mod-options">
+                                <ActionForm action=remove attr:class="inline-form">
+                                    <input type="hidden" name="slug" value=slug />
+                                    <input type="hidden" name="id" value=comment.id.to_string() />
+                                    <button type="submit" class="icon-button" aria-label="Delete comment">
+                                        <i class="ion-trash-a"></i>
+                                    </button>
+                                </ActionForm>
+                            </span>
+                        }
+                    })}
+            </div>
+        </div>
+    }
+}

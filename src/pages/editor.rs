@@ -1,0 +1,237 @@
+//! `/editor` and `/editor/:slug`: write or edit an article, with a live preview and tag chips.
+//! Only an article's author may open its editor.
+
+use std::time::Duration;
+
+use leptos::ev::KeyboardEvent;
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_params_map;
+
+use crate::app::Auth;
+use crate::components::article::set_status;
+use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
+use crate::error::AppError;
+use crate::model::article::{
+    Article, ArticleDraft, TAG_MAX, TITLE_MAX, normalize_tags, tags_from_form,
+};
+use crate::pages::not_found::ErrorPage;
+use crate::server::article::{SaveArticle, get_article, preview_markdown};
+
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.read().get("slug"));
+    let existing = Resource::new(
+        move || slug.get(),
+        |slug| async move {
+            match slug {
+                Some(slug) => get_article(slug).await.map(Some),
+                None => Ok(None),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <div class="container page">"Loading the editor..."</div> }>
+            {move || Suspend::new(async move {
+                let user = auth.user.await;
+                match (user, existing.await) {
+                    (Ok(None), _) => view! { <Redirect path="/login" /> }.into_any(),
+                    (Err(error), _) | (_, Err(error)) => {
+                        set_status(&error);
+                        view! { <ErrorPage error /> }.into_any()
+                    }
+                    (Ok(Some(user)), Ok(Some(article)))
+                        if article.summary.author.username != user.username =>
+                    {
+                        let error = AppError::Forbidden;
+                        set_status(&error);
+                        view! { <ErrorPage error /> }.into_any()
+                    }
+                    (Ok(Some(_)), Ok(article)) => view! { <EditorForm article /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EditorForm(article: Option<Article>) -> impl IntoView {
+    let save = ServerAction::<SaveArticle>::new();
+    let form = ValidatedForm::new(save, |args: &SaveArticle| {
+        ArticleDraft {
+            title: args.title.clone(),
+            description: args.description.clone(),
+            body: args.body.clone(),
+            tags: tags_from_form(&args.tags, &args.tag_input),
+        }
+        .normalized()
+        .validate()
+    });
+    let (slug, title, description, body, initial_tags) = match article {
+        Some(a) => (
+            a.summary.slug,
+            a.summary.title,
+            a.summary.description,
+            a.body,
+            a.summary.tags,
+        ),
+        None => Default::default(),
+    };
+    let heading = if slug.is_empty() {
+        "New Article"
+    } else {
+        "Edit Article"
+    };
+
+    // The chips; the hidden `tags` field carries them with the form.
+    let tags = RwSignal::new(initial_tags);
+    let typed = RwSignal::new(String::new());
+    let add_tag = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            let text = typed.get_untracked();
+            if !text.trim().is_empty() {
+                tags.update(|t| {
+                    t.push(text);
+                    *t = normalize_tags(std::mem::take(t));
+                });
+                typed.set(String::new());
+            }
+        }
+    };
+
+    // The preview follows the body, 300 ms after typing stops.
+    let body_now = RwSignal::new(body.clone());
+    let settled = RwSignal::new(body.clone());
+    let on_body = move |ev| {
+        let text = event_target_value(&ev);
+        body_now.set(text.clone());
+        // The page may be gone when the timer fires (the article was published): `try_`.
+        set_timeout(
+            move || {
+                if body_now.try_get_untracked().as_deref() == Some(text.as_str()) {
+                    let _ = settled.try_set(text);
+                }
+            },
+            Duration::from_millis(300),
+        );
+    };
+    let preview = Resource::new(move || settled.get(), preview_markdown);
+
+    view! {
+        <Title text=heading />
+        <div class="editor-page">
+            <div class="container page">
+                <div class="row">
+                    <div class="col-md-10 offset-md-1 col-xs-12">
+                        <h1 class="editor-heading">{heading}</h1>
+                        <ErrorMessages messages=form.messages />
+                        <form method="post" action=SaveArticle::PATH on:submit=form.on_submit() novalidate>
+                            <input type="hidden" name="slug" value=slug />
+                            <fieldset>
+                                <fieldset class="form-group">
+                                    <label for="editor-title">"Title"</label>
+                                    <input
+                                        id="editor-title"
+                                        type="text"
+                                        class="form-control form-control-lg"
+                                        name="title"
+                                        placeholder="Article Title"
+                                        maxlength=TITLE_MAX
+                                        value=title
+                                    />
+                                </fieldset>
+                                <fieldset class="form-group">
+                                    <label for="editor-description">"Description"</label>
+                                    <input
+                                        id="editor-description"
+                                        type="text"
+                                        class="form-control"
+                                        name="description"
+                                        placeholder="What's this article about?"
+                                        value=description
+                                    />
+                                </fieldset>
+                                <div class="editor-panes">
+                                    <fieldset class="form-group">
+                                        <label for="editor-body">"Body (Markdown)"</label>
+                                        <textarea
+                                            id="editor-body"
+                                            class="form-control"
+                                            rows="12"
+                                            name="body"
+                                            placeholder="Write your article (in markdown)"
+                                            on:input=on_body
+                                        >
+                                            {ssr_text(body)}
+                                        </textarea>
+                                    </fieldset>
+                                    <section class="preview" aria-label="Preview">
+                                        <p class="preview-label">"Preview"</p>
+                                        <Transition fallback=|| ()>
+                                            {move || Suspend::new(async move {
+                                                let html = preview
+                                                    .await
+                                                    .map(|h| h.as_str().to_owned())
+                                                    .unwrap_or_default();
+                                                view! { <div class="article-content" inner_html=html></div> }
+                                            })}
+                                        </Transition>
+                                    </section>
+                                </div>
+                                <fieldset class="form-group">
+                                    <label for="editor-tags">"Tags"</label>
+                                    <input
+                                        id="editor-tags"
+                                        type="text"
+                                        class="form-control"
+                                        name="tag_input"
+                                        placeholder="Enter tags"
+                                        maxlength=TAG_MAX
+                                        aria-describedby="editor-tags-help"
+                                        prop:value=move || typed.get()
+                                        on:input=move |ev| typed.set(event_target_value(&ev))
+                                        on:keydown=add_tag
+                                    />
+                                    <small id="editor-tags-help" class="form-text">
+                                        "Press Enter to add a tag (or separate tags with commas)."
+                                    </small>
+                                    <input type="hidden" name="tags" value=move || tags.get().join(",") />
+                                    <div class="tag-list">
+                                        <For each=move || tags.get() key=|t| t.clone() let:tag>
+                                            <span class="tag-default tag-pill">
+                                                <button
+                                                    type="button"
+                                                    class="tag-remove"
+                                                    aria-label=format!("Remove tag {tag}")
+                                                    on:click={
+                                                        let tag = tag.clone();
+                                                        move |_| tags.update(|t| t.retain(|x| *x != tag))
+                                                    }
+                                                >
+                                                    <i class="ion-close-round">"×"</i>
+                                                </button>
+                                                {tag.clone()}
+                                            </span>
+                                        </For>
+                                    </div>
+                                </fieldset>
+                                <button
+                                    class="btn btn-lg pull-xs-right btn-primary"
+                                    type="submit"
+                                    disabled=move || save.pending().get()
+                                >
+                                    "Publish Article"
+                                </button>
+                            </fieldset>
+                        </form>
+                    </div>
+                </div>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,157 @@
+//! Server functions for articles, favorites, comments, profiles and tags.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::article::{Article, ArticleSummary, Comment, Page, Profile, SafeHtml};
+
+/// A page of a list of articles: `kind` is global, following, tag, author or favorited, and
+/// `name` the tag or username it needs.
+#[server(prefix = "/rpc", endpoint = "list_articles")]
+pub async fn list_articles(
+    kind: String,
+    name: String,
+    page: u32,
+) -> Result<Page<ArticleSummary>, AppError> {
+    use crate::auth::request;
+    use crate::model::article::ArticleList;
+    let (state, _, session) = request::parts().await?;
+    let list = ArticleList::from_parts(&kind, name)
+        .ok_or_else(|| AppError::BadRequest(format!("unknown list `{kind}`")))?;
+    let viewer = request::viewer(&state, &session).await?;
+    crate::service::article::list_for(&state, viewer, list, page).await
+}
+
+#[server(prefix = "/rpc", endpoint = "get_article")]
+pub async fn get_article(slug: String) -> Result<Article, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let viewer = request::viewer(&state, &session).await?;
+    crate::service::article::get(&state, viewer, &slug).await
+}
+
+/// Publishes a new article (`slug` empty) or saves the author's changes to the article at
+/// `slug`, then opens it. `tags` are the editor's chips and `tag_input` what is still typed in
+/// the tag box, both comma-separated.
+#[server(prefix = "/rpc", endpoint = "save_article")]
+pub async fn save_article(
+    slug: String,
+    title: String,
+    description: String,
+    body: String,
+    tags: String,
+    tag_input: String,
+) -> Result<String, AppError> {
+    use crate::auth::request;
+    use crate::model::article::{ArticleDraft, ArticlePatch, tags_from_form};
+    use crate::service::article;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    let tags = tags_from_form(&tags, &tag_input);
+    let saved = if slug.is_empty() {
+        article::create(
+            &state,
+            user_id,
+            ArticleDraft {
+                title,
+                description,
+                body,
+                tags,
+            },
+        )
+        .await?
+    } else {
+        let patch = ArticlePatch {
+            title: Some(title),
+            description: Some(description),
+            body: Some(body),
+            tags: Some(tags),
+        };
+        article::update(&state, user_id, &slug, patch).await?
+    };
+    leptos_axum::redirect(&format!("/article/{}", saved.summary.slug));
+    Ok(saved.summary.slug)
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_article")]
+pub async fn delete_article(slug: String) -> Result<(), AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    crate::service::article::delete(&state, user_id, &slug).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Favorites (`favorite` true) or unfavorites the article; answers with its new state.
+#[server(prefix = "/rpc", endpoint = "favorite_article")]
+pub async fn favorite_article(slug: String, favorite: bool) -> Result<ArticleSummary, AppError> {
+    use crate::auth::request;
+    use crate::service::article;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    let updated = if favorite {
+        article::favorite(&state, user_id, &slug).await?
+    } else {
+        article::unfavorite(&state, user_id, &slug).await?
+    };
+    Ok(updated.summary)
+}
+
+/// The editor's preview: the body as it will be shown, sanitised by the server.
+#[server(prefix = "/rpc", endpoint = "preview_markdown")]
+pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
+    use crate::model::article::BODY_MAX_BYTES;
+    if body.len() > BODY_MAX_BYTES {
+        return Err(AppError::validation("body", "is too long to preview"));
+    }
+    Ok(crate::markdown::render(&body))
+}
+
+#[server(prefix = "/rpc", endpoint = "list_comments")]
+pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let viewer = request::viewer(&state, &session).await?;
+    crate::service::comment::list(&state, viewer, &slug).await
+}
+
+#[server(prefix = "/rpc", endpoint = "add_comment")]
+pub async fn add_comment(slug: String, body: String) -> Result<Comment, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    crate::service::comment::add(&state, user_id, &slug, &body).await
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_comment")]
+pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    crate::service::comment::delete(&state, user_id, &slug, id).await
+}
+
+#[server(prefix = "/rpc", endpoint = "get_profile")]
+pub async fn get_profile(username: String) -> Result<Profile, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let viewer = request::viewer(&state, &session).await?;
+    crate::service::profile::get(&state, viewer, &username).await
+}
+
+/// Follows (`follow` true) or unfollows `username`; answers with the new profile.
+#[server(prefix = "/rpc", endpoint = "follow_profile")]
+pub async fn follow_profile(username: String, follow: bool) -> Result<Profile, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    crate::service::profile::set_following(&state, user_id, &username, follow).await
+}
+
+#[server(prefix = "/rpc", endpoint = "popular_tags")]
+pub async fn popular_tags() -> Result<Vec<String>, AppError> {
+    use crate::auth::request;
+    let (state, _, _) = request::parts().await?;
+    crate::service::article::popular_tags(&state, 20).await
+}
