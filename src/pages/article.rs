@@ -18,16 +18,32 @@ use crate::server::article::{
     AddComment, DeleteArticle, DeleteComment, get_article, list_comments,
 };
 
+/// The comment actions and list live here, outside the article's Transition: a resource
+/// created inside a Suspend is created, and fetched, again each time the server renders it.
+#[derive(Clone, Copy)]
+struct CommentsState {
+    add: ServerAction<AddComment>,
+    remove: ServerAction<DeleteComment>,
+    list: Resource<Result<Vec<Comment>, crate::error::AppError>>,
+}
+
 #[component]
 pub fn ArticlePage() -> impl IntoView {
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let article = Resource::new(move || slug.get(), get_article);
+    let add = ServerAction::<AddComment>::new();
+    let remove = ServerAction::<DeleteComment>::new();
+    let list = Resource::new(
+        move || (slug.get(), add.version().get(), remove.version().get()),
+        |(slug, _, _)| list_comments(slug),
+    );
+    let comments = CommentsState { add, remove, list };
     view! {
         <Transition fallback=|| view! { <div class="container page">"Loading the article..."</div> }>
             {move || Suspend::new(async move {
                 match article.await {
-                    Ok(article) => view! { <ArticleView article /> }.into_any(),
+                    Ok(article) => view! { <ArticleView article comments /> }.into_any(),
                     Err(error) => {
                         set_status(&error);
                         view! { <ErrorPage error /> }.into_any()
@@ -39,7 +55,7 @@ pub fn ArticlePage() -> impl IntoView {
 }
 
 #[component]
-fn ArticleView(article: Article) -> impl IntoView {
+fn ArticleView(article: Article, comments: CommentsState) -> impl IntoView {
     let auth = expect_context::<Auth>();
     let summary = article.summary;
     let me = move || {
@@ -112,7 +128,7 @@ fn ArticleView(article: Article) -> impl IntoView {
                 <div class="article-actions">{actions}</div>
                 <div class="row">
                     <div class="col-xs-12 col-md-8 offset-md-2">
-                        <Comments slug=summary.slug.clone() article_author=author />
+                        <Comments slug=summary.slug.clone() article_author=author state=comments />
                     </div>
                 </div>
             </div>
@@ -121,17 +137,13 @@ fn ArticleView(article: Article) -> impl IntoView {
 }
 
 #[component]
-fn Comments(slug: String, article_author: String) -> impl IntoView {
+fn Comments(slug: String, article_author: String, state: CommentsState) -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let add = ServerAction::<AddComment>::new();
-    let remove = ServerAction::<DeleteComment>::new();
-    let comments = {
-        let slug = slug.clone();
-        Resource::new(
-            move || (add.version().get(), remove.version().get()),
-            move |_| list_comments(slug.clone()),
-        )
-    };
+    let CommentsState {
+        add,
+        remove,
+        list: comments,
+    } = state;
     let text = NodeRef::<Textarea>::new();
     Effect::new(move || {
         if matches!(add.value().get(), Some(Ok(_)))

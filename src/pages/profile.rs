@@ -24,28 +24,74 @@ pub fn FavoritesPage() -> impl IntoView {
     view! { <ProfileView favorites=true /> }
 }
 
+/// The header comes from the profile; the tabs and the list only need the name in the address,
+/// so they are built once, outside the header's Transition (a resource created inside a
+/// Suspend is created, and fetched, again each time the server renders it).
 #[component]
 fn ProfileView(favorites: bool) -> impl IntoView {
     let params = use_params_map();
     let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
     let profile = Resource::new(move || username.get(), get_profile);
+    let list = Signal::derive(move || {
+        if favorites {
+            ArticleList::FavoritedBy(username.get())
+        } else {
+            ArticleList::Author(username.get())
+        }
+    });
+    let base = move || format!("/profile/{}", username.get());
+    let href = Callback::new(move |page: u32| {
+        let name = username.try_get_untracked().unwrap_or_default();
+        if favorites {
+            format!("/profile/{name}/favorites?page={page}")
+        } else {
+            format!("/profile/{name}?page={page}")
+        }
+    });
     view! {
-        <Transition fallback=|| view! { <div class="container page">"Loading the profile..."</div> }>
-            {move || Suspend::new(async move {
-                match profile.await {
-                    Ok(profile) => view! { <ProfileContent profile favorites /> }.into_any(),
-                    Err(error) => {
-                        set_status(&error);
-                        view! { <ErrorPage error /> }.into_any()
+        <div class="profile-page">
+            <Transition fallback=|| view! { <div class="user-info">"Loading the profile..."</div> }>
+                {move || Suspend::new(async move {
+                    match profile.await {
+                        Ok(profile) => view! { <UserInfo profile /> }.into_any(),
+                        Err(error) => {
+                            set_status(&error);
+                            view! { <ErrorPage error /> }.into_any()
+                        }
                     }
-                }
-            })}
-        </Transition>
+                })}
+            </Transition>
+            <div class="container">
+                <div class="row">
+                    <div class="col-xs-12 col-md-10 offset-md-1">
+                        <div class="articles-toggle">
+                            <ul class="nav nav-pills outline-active">
+                                <li class="nav-item">
+                                    <a class="nav-link" class:active=!favorites href=base>
+                                        "My Articles"
+                                    </a>
+                                </li>
+                                <li class="nav-item">
+                                    <a
+                                        class="nav-link"
+                                        class:active=favorites
+                                        href=move || format!("{}/favorites", base())
+                                    >
+                                        "Favorited Articles"
+                                    </a>
+                                </li>
+                            </ul>
+                        </div>
+                        <ArticleFeed list page=page_param() href />
+                    </div>
+                </div>
+            </div>
+        </div>
     }
 }
 
 #[component]
-fn ProfileContent(profile: Profile, favorites: bool) -> impl IntoView {
+fn UserInfo(profile: Profile) -> impl IntoView {
     let auth = expect_context::<Auth>();
     let name = profile.username.clone();
     let mine = {
@@ -58,63 +104,24 @@ fn ProfileContent(profile: Profile, favorites: bool) -> impl IntoView {
                 .is_some_and(|u| u.username == name)
         }
     };
-    let base = format!("/profile/{name}");
-    let list = if favorites {
-        ArticleList::FavoritedBy(name.clone())
-    } else {
-        ArticleList::Author(name.clone())
-    };
-    let href = {
-        let base = base.clone();
-        Callback::new(move |page: u32| {
-            if favorites {
-                format!("{base}/favorites?page={page}")
-            } else {
-                format!("{base}?page={page}")
-            }
-        })
-    };
     view! {
         <Title text=ssr_text(name.clone()) />
-        <div class="profile-page">
-            <div class="user-info">
-                <div class="container">
-                    <div class="row">
-                        <div class="col-xs-12 col-md-10 offset-md-1">
-                            <img src=avatar_url(profile.image.as_deref()) class="user-img" alt="" />
-                            <h4>{name.clone()}</h4>
-                            <p>{profile.bio.clone()}</p>
-                            <Show
-                                when=mine.clone()
-                                fallback=move || view! { <FollowButton profile=profile.clone() /> }
-                            >
-                                <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
-                                    <i class="ion-gear-a"></i>
-                                    " Edit Profile Settings"
-                                </a>
-                            </Show>
-                        </div>
-                    </div>
-                </div>
-            </div>
+        <div class="user-info">
             <div class="container">
                 <div class="row">
                     <div class="col-xs-12 col-md-10 offset-md-1">
-                        <div class="articles-toggle">
-                            <ul class="nav nav-pills outline-active">
-                                <li class="nav-item">
-                                    <a class="nav-link" class:active=!favorites href=base.clone()>
-                                        "My Articles"
-                                    </a>
-                                </li>
-                                <li class="nav-item">
-                                    <a class="nav-link" class:active=favorites href=format!("{base}/favorites")>
-                                        "Favorited Articles"
-                                    </a>
-                                </li>
-                            </ul>
-                        </div>
-                        <ArticleFeed list=Signal::stored(list) page=page_param() href />
+                        <img src=avatar_url(profile.image.as_deref()) class="user-img" alt="" />
+                        <h4>{name}</h4>
+                        <p>{profile.bio.clone()}</p>
+                        <Show
+                            when=mine
+                            fallback=move || view! { <FollowButton profile=profile.clone() /> }
+                        >
+                            <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
+                                <i class="ion-gear-a"></i>
+                                " Edit Profile Settings"
+                            </a>
+                        </Show>
                     </div>
                 </div>
             </div>
