@@ -34,7 +34,7 @@ test('without JavaScript: sign up, fail and succeed to sign in, save settings', 
   await expect(page.locator('.navbar')).toContainText(name);
 });
 
-test('without JavaScript: write an article, favorite it, comment on it', async ({ page }) => {
+test('without JavaScript: write an article with typed tags, then comment on it', async ({ page }) => {
   const name = uniqueName('nojswriter');
   await page.goto('/register');
   await page.fill('input[name="username"]', name);
@@ -57,4 +57,21 @@ test('without JavaScript: write an article, favorite it, comment on it', async (
   await page.fill('textarea[placeholder="Write a comment..."]', 'Posted without a script.');
   await page.click('button:has-text("Post Comment")');
   await expect(page.locator('.card:not(.comment-form) .card-block')).toHaveText(['Posted without a script.']);
+
+  // A second reader favorites the article and follows its author, still without a script.
+  const articleUrl = page.url();
+  await page.goto('/settings');
+  await page.click('button:has-text("Or click here to logout")');
+  const reader = uniqueName('nojsreader');
+  await page.goto('/register');
+  await page.fill('input[name="username"]', reader);
+  await page.fill('input[name="email"]', `${reader}@example.test`);
+  await page.fill('input[name="password"]', PASSWORD);
+  await page.click('button:has-text("Sign up")');
+  await expect(page.locator('.navbar')).toContainText(reader);
+  await page.goto(articleUrl);
+  await page.locator('.article-actions button:has-text("Favorite Article (0)")').click();
+  await expect(page.locator('.article-actions button:has-text("Unfavorite Article (1)")')).toBeVisible();
+  await page.locator(`.article-actions button:has-text("Follow ${name}")`).click();
+  await expect(page.locator(`.article-actions button:has-text("Unfollow ${name}")`)).toBeVisible();
 });
