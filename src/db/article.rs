@@ -44,12 +44,12 @@ impl SummaryRow {
             updated_at: self.updated_at,
             favorited: self.favorited,
             favorites_count: self.favorites_count,
-            author: Profile {
-                username: self.author_username,
-                bio: self.author_bio,
-                image: self.author_image,
-                following: self.following,
-            },
+            author: Profile::new(
+                self.author_username,
+                self.author_bio,
+                self.author_image,
+                self.following,
+            ),
         }
     }
 }

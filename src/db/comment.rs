@@ -24,12 +24,12 @@ impl CommentRow {
             body: self.body,
             created_at: self.created_at,
             updated_at: self.updated_at,
-            author: Profile {
-                username: self.author_username,
-                bio: self.author_bio,
-                image: self.author_image,
-                following: self.following,
-            },
+            author: Profile::new(
+                self.author_username,
+                self.author_bio,
+                self.author_image,
+                self.following,
+            ),
         }
     }
 }

@@ -43,6 +43,22 @@ pub struct Profile {
     pub following: bool,
 }
 
+impl Profile {
+    pub fn new(
+        username: String,
+        bio: Option<String>,
+        image: Option<String>,
+        following: bool,
+    ) -> Self {
+        Self {
+            username,
+            bio,
+            image,
+            following,
+        }
+    }
+}
+
 /// An article in a list: everything but the body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ArticleSummary {

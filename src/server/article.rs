@@ -43,32 +43,17 @@ pub async fn save_article(
     tag_input: String,
 ) -> Result<String, AppError> {
     use crate::auth::request;
-    use crate::model::article::{ArticleDraft, ArticlePatch, tags_from_form};
-    use crate::service::article;
+    use crate::model::article::{ArticleDraft, tags_from_form};
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     let tags = tags_from_form(&tags, &tag_input);
-    let saved = if slug.is_empty() {
-        article::create(
-            &state,
-            user_id,
-            ArticleDraft {
-                title,
-                description,
-                body,
-                tags,
-            },
-        )
-        .await?
-    } else {
-        let patch = ArticlePatch {
-            title: Some(title),
-            description: Some(description),
-            body: Some(body),
-            tags: Some(tags),
-        };
-        article::update(&state, user_id, &slug, patch).await?
+    let draft = ArticleDraft {
+        title,
+        description,
+        body,
+        tags,
     };
+    let saved = crate::service::article::save(&state, user_id, &slug, draft).await?;
     leptos_axum::redirect(&format!("/article/{}", saved.summary.slug));
     Ok(saved.summary.slug)
 }

@@ -61,6 +61,22 @@ async fn unique_slug(
     }
 }
 
+/// The article at `slug`, if `user_id` wrote it: `NotFound`, else `Forbidden` for anyone else.
+/// Called inside the write transaction, so the check and the write cannot be separated.
+async fn authored_key(
+    db: &mut SqliteConnection,
+    slug: &str,
+    user_id: i64,
+) -> AppResult<db::article::ArticleKey> {
+    let key = db::article::find_key(db, slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if key.author_id != user_id {
+        return Err(AppError::Forbidden);
+    }
+    Ok(key)
+}
+
 /// The full article `id` as `viewer` sees it.
 async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppResult<Article> {
     let row = db::article::find_summary(db, id, viewer)
@@ -127,12 +143,7 @@ pub async fn update(
     };
 
     let mut tx = state.db.begin_write().await?;
-    let key = db::article::find_key(&mut tx, slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if key.author_id != user_id {
-        return Err(AppError::Forbidden);
-    }
+    let key = authored_key(&mut tx, slug, user_id).await?;
     let new_slug = if draft.title == current.summary.title {
         key.slug.clone()
     } else {
@@ -155,16 +166,31 @@ pub async fn update(
     Ok(article)
 }
 
+/// The editor's save: publishes `draft` when `slug` is empty, else replaces every field of the
+/// article at `slug`.
+pub async fn save(
+    state: &AppState,
+    user_id: i64,
+    slug: &str,
+    draft: ArticleDraft,
+) -> AppResult<Article> {
+    if slug.is_empty() {
+        return create(state, user_id, draft).await;
+    }
+    let patch = ArticlePatch {
+        title: Some(draft.title),
+        description: Some(draft.description),
+        body: Some(draft.body),
+        tags: Some(draft.tags),
+    };
+    update(state, user_id, slug, patch).await
+}
+
 /// Deletes an article with its comments, favorites and tag links; only its author may.
 #[tracing::instrument(skip(state))]
 pub async fn delete(state: &AppState, user_id: i64, slug: &str) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
-    let key = db::article::find_key(&mut tx, slug)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if key.author_id != user_id {
-        return Err(AppError::Forbidden);
-    }
+    let key = authored_key(&mut tx, slug, user_id).await?;
     db::article::delete(&mut *tx, key.id).await?;
     tx.commit().await?;
     Ok(())

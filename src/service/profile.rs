@@ -10,12 +10,7 @@ pub async fn get(state: &AppState, viewer: Option<i64>, username: &str) -> AppRe
         .await?
         .ok_or(AppError::NotFound)?;
     let following = db::follow::is_following(&state.db.reader, viewer, user.id).await?;
-    Ok(Profile {
-        username: user.username,
-        bio: user.bio,
-        image: user.image,
-        following,
-    })
+    Ok(Profile::new(user.username, user.bio, user.image, following))
 }
 
 /// Starts or stops following `username`; doing it twice is harmless.
@@ -41,10 +36,5 @@ pub async fn set_following(
         db::follow::remove(&mut *tx, user_id, user.id).await?;
     }
     tx.commit().await?;
-    Ok(Profile {
-        username: user.username,
-        bio: user.bio,
-        image: user.image,
-        following: follow,
-    })
+    Ok(Profile::new(user.username, user.bio, user.image, follow))
 }
