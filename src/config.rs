@@ -29,6 +29,8 @@ pub struct Config {
     /// Sign-in and sign-up attempts allowed per client address per minute
     /// (`QUIRE_AUTH_ATTEMPTS_PER_MINUTE`; 0 turns the limit off). Each account gets half.
     pub auth_attempts_per_minute: u32,
+    /// How long a REST API token works after sign-in (`QUIRE_TOKEN_TTL_SECS`).
+    pub token_ttl: Duration,
 }
 
 impl Config {
@@ -55,6 +57,7 @@ impl Config {
             )?),
             auth_attempts_per_minute: u32::try_from(number("QUIRE_AUTH_ATTEMPTS_PER_MINUTE", 20)?)
                 .context("QUIRE_AUTH_ATTEMPTS_PER_MINUTE is too large")?,
+            token_ttl: Duration::from_secs(number("QUIRE_TOKEN_TTL_SECS", 30 * 24 * 3600)?),
         })
     }
 
@@ -67,6 +70,7 @@ impl Config {
             session_idle: Duration::from_secs(3600),
             session_absolute: Duration::from_secs(24 * 3600),
             auth_attempts_per_minute: 0,
+            token_ttl: Duration::from_secs(24 * 3600),
         }
     }
 
@@ -164,7 +168,7 @@ fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     file.sync_all()
 }
 
-fn encode_hex(bytes: &[u8]) -> String {
+pub(crate) fn encode_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

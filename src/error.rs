@@ -100,15 +100,53 @@ impl<'de> Deserialize<'de> for FieldErrors {
     }
 }
 
+/// What a request was looking for or trying to change, so that "not found" and "forbidden"
+/// can say which (the REST contract names it: `{"errors": {"comment": ["not found"]}}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Entity {
+    Article,
+    Comment,
+    Profile,
+    /// An address under `/api` that names no endpoint.
+    Route,
+    /// A row the request expected but the database did not have.
+    Record,
+}
+
+impl Entity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Article => "article",
+            Self::Comment => "comment",
+            Self::Profile => "profile",
+            Self::Route => "route",
+            Self::Record => "record",
+        }
+    }
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything that can go wrong in a request, as the client may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    #[error("not found")]
-    NotFound,
+    #[error("{0} not found")]
+    NotFound(Entity),
     #[error("you need to sign in first")]
     Unauthorized,
-    #[error("you are not allowed to do that")]
-    Forbidden,
+    /// An API token that is unknown, revoked or expired.
+    #[error("your token is invalid or has expired; sign in again")]
+    InvalidToken,
+    #[error("only its author may change this {0}")]
+    Forbidden(Entity),
+    /// A state-changing request that a browser sent from another site (CSRF).
+    #[error("this request came from another site and was refused")]
+    CrossSite,
     /// Sign-in failed: the same answer for an unknown email and a wrong password.
     #[error("email or password is invalid")]
     InvalidCredentials,
@@ -120,6 +158,12 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The request body is larger than the route accepts.
+    #[error("the request is too large (maximum is {limit_kb} KB)")]
+    PayloadTooLarge { limit_kb: usize },
+    /// The request body is not in a format the route reads.
+    #[error("unsupported content type: {0}")]
+    UnsupportedMediaType(String),
     #[error("the service is temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("something went wrong on our side; please try again")]
@@ -134,13 +178,17 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unauthorized | Self::InvalidToken | Self::InvalidCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::Forbidden(_) | Self::CrossSite => StatusCode::FORBIDDEN,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Transport(_) => StatusCode::BAD_GATEWAY,
@@ -195,7 +243,7 @@ mod ssr {
     impl From<sqlx::Error> for AppError {
         fn from(error: sqlx::Error) -> Self {
             match &error {
-                sqlx::Error::RowNotFound => Self::NotFound,
+                sqlx::Error::RowNotFound => Self::NotFound(super::Entity::Record),
                 sqlx::Error::PoolTimedOut => {
                     tracing::warn!("database pool timed out");
                     Self::Unavailable("the server is busy".into())
@@ -247,18 +295,28 @@ mod ssr {
         }
     }
 
-    /// The REST shape: `{"errors": {"<field>": ["<message>"]}}`.
+    impl AppError {
+        /// The REST contract's error body: `{"errors": {"<field>": ["<message>"]}}`, where the
+        /// field names what went wrong (`article`, `token`, `credentials`, a form field) and
+        /// problems with the request as a whole come under `request`.
+        pub fn rest_fields(&self) -> FieldErrors {
+            match self {
+                Self::Validation(fields) | Self::Conflict(fields) => fields.clone(),
+                Self::NotFound(what) => FieldErrors::single(what.as_str(), "not found"),
+                Self::Forbidden(what) => FieldErrors::single(what.as_str(), "forbidden"),
+                Self::Unauthorized => FieldErrors::single("token", "is missing"),
+                Self::InvalidToken => FieldErrors::single("token", "is invalid or expired"),
+                Self::InvalidCredentials => FieldErrors::single("credentials", "invalid"),
+                other => FieldErrors::single("request", other.to_string()),
+            }
+        }
+    }
+
+    /// The REST shape: `{"errors": {"<field>": ["<message>"]}}`, with the error's status.
     impl IntoResponse for AppError {
         fn into_response(self) -> Response {
             let status = self.status();
-            let fields = match &self {
-                Self::Validation(fields) | Self::Conflict(fields) => fields.clone(),
-                Self::NotFound => FieldErrors::single("resource", "not found"),
-                Self::Unauthorized => FieldErrors::single("token", "is missing or invalid"),
-                Self::InvalidCredentials => FieldErrors::single("credentials", "invalid"),
-                Self::Forbidden => FieldErrors::single("resource", "forbidden"),
-                other => FieldErrors::single("body", other.to_string()),
-            };
+            let fields = self.rest_fields();
             let mut response =
                 (status, Json(serde_json::json!({ "errors": fields }))).into_response();
             self.add_headers(response.headers_mut());
@@ -273,9 +331,10 @@ mod tests {
 
     #[test]
     fn every_variant_has_the_status_a_client_expects() {
-        assert_eq!(AppError::NotFound.status(), 404);
+        assert_eq!(AppError::NotFound(Entity::Article).status(), 404);
         assert_eq!(AppError::Unauthorized.status(), 401);
-        assert_eq!(AppError::Forbidden.status(), 403);
+        assert_eq!(AppError::InvalidToken.status(), 401);
+        assert_eq!(AppError::Forbidden(Entity::Comment).status(), 403);
         assert_eq!(AppError::InvalidCredentials.status(), 401);
         assert_eq!(AppError::validation("email", "is invalid").status(), 422);
         assert_eq!(AppError::Conflict(FieldErrors::new()).status(), 409);
@@ -287,6 +346,8 @@ mod tests {
             429
         );
         assert_eq!(AppError::BadRequest("x".into()).status(), 400);
+        assert_eq!(AppError::PayloadTooLarge { limit_kb: 1 }.status(), 413);
+        assert_eq!(AppError::UnsupportedMediaType("x".into()).status(), 415);
         assert_eq!(AppError::Internal.status(), 500);
     }
 

@@ -47,6 +47,7 @@ pub fn build_router(state: AppState, key: Key) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(healthz))
+        .nest("/api", crate::api::router())
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -106,15 +107,21 @@ async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// Deletes expired sessions every ten minutes.
+/// Deletes expired sessions and API tokens every ten minutes.
 async fn sweep_expired_sessions(db: crate::db::Db) {
     let mut every = tokio::time::interval(Duration::from_secs(600));
     loop {
         every.tick().await;
-        match crate::db::session::delete_expired(&db.writer, &crate::db::now()).await {
+        let now = crate::db::now();
+        match crate::db::session::delete_expired(&db.writer, &now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+        match crate::db::token::delete_expired(&db.writer, &now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(tokens = n, "deleted expired API tokens"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired API tokens"),
         }
     }
 }
@@ -162,7 +169,7 @@ async fn same_origin_only(
     );
     let mut response = (
         StatusCode::FORBIDDEN,
-        serde_json::to_string(&AppError::Forbidden).unwrap_or_default(),
+        serde_json::to_string(&AppError::CrossSite).unwrap_or_default(),
     )
         .into_response();
     response.headers_mut().insert(

@@ -7,7 +7,7 @@
 //!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
 //!   `server` (server functions: HTTP calls in the browser, service calls on the server).
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and layers), `auth`, `markdown` (Markdown to sanitised
+//!   `state`, `http` (router and layers), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
 //!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
 
 // Deep view trees give deep types; the default limit of 128 is too low for them.
@@ -20,6 +20,8 @@ pub mod model;
 pub mod pages;
 pub mod server;
 
+#[cfg(feature = "ssr")]
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
 #[cfg(feature = "ssr")]

@@ -5,7 +5,7 @@ mod common;
 
 use common::{PASSWORD, TestApp};
 use quire::db::article::ArticleFilter;
-use quire::error::AppError;
+use quire::error::{AppError, Entity};
 use quire::model::article::{ArticleDraft, ArticlePatch};
 use quire::model::user::NewUser;
 use quire::service::{article, comment, profile, user};
@@ -113,13 +113,13 @@ async fn only_the_author_may_edit_or_delete() {
         article::update(&app.state, bob, &a.summary.slug, patch)
             .await
             .unwrap_err(),
-        AppError::Forbidden
+        AppError::Forbidden(Entity::Article)
     );
     assert_eq!(
         article::delete(&app.state, bob, &a.summary.slug)
             .await
             .unwrap_err(),
-        AppError::Forbidden
+        AppError::Forbidden(Entity::Article)
     );
     let unchanged = article::get(&app.state, None, &a.summary.slug)
         .await
@@ -129,7 +129,7 @@ async fn only_the_author_may_edit_or_delete() {
         article::delete(&app.state, alice, "no-such-article")
             .await
             .unwrap_err(),
-        AppError::NotFound
+        AppError::NotFound(Entity::Article)
     );
 }
 
@@ -241,7 +241,7 @@ async fn favorites_are_idempotent_and_counted() {
         article::favorite(&app.state, bob, "missing")
             .await
             .unwrap_err(),
-        AppError::NotFound
+        AppError::NotFound(Entity::Article)
     );
 }
 
@@ -288,7 +288,7 @@ async fn lists_are_newest_first_paged_and_filtered() {
         .await
         .unwrap();
 
-    let first = article::list(&app.state, None, &ArticleFilter::All, 1)
+    let first = article::list(&app.state, None, &ArticleFilter::all(), 1)
         .await
         .unwrap();
     assert_eq!(first.total, 13);
@@ -297,46 +297,41 @@ async fn lists_are_newest_first_paged_and_filtered() {
     assert_eq!(first.items[0].title, "Bob 0");
     assert_eq!(first.items[1].title, "Alice 11");
     assert_eq!(first.items[1].tags, ["odd"]);
-    let second = article::list(&app.state, None, &ArticleFilter::All, 2)
+    let second = article::list(&app.state, None, &ArticleFilter::all(), 2)
         .await
         .unwrap();
     assert_eq!(second.items.len(), 3);
     assert_eq!(second.items[2].title, "Alice 0");
 
-    let odd = article::list(&app.state, None, &ArticleFilter::Tag("odd".into()), 1)
+    let odd = article::list(&app.state, None, &ArticleFilter::tag("odd"), 1)
         .await
         .unwrap();
     assert_eq!(odd.total, 7);
-    let by_bob = article::list(&app.state, None, &ArticleFilter::Author("BOB".into()), 1)
+    let by_bob = article::list(&app.state, None, &ArticleFilter::author("BOB"), 1)
         .await
         .unwrap();
     assert_eq!(by_bob.total, 1);
-    let nobody = article::list(&app.state, None, &ArticleFilter::Author("nobody".into()), 1)
+    let nobody = article::list(&app.state, None, &ArticleFilter::author("nobody"), 1)
         .await
         .unwrap();
     assert_eq!(nobody.total, 0);
     assert!(nobody.items.is_empty());
 
     article::favorite(&app.state, bob, "alice-3").await.unwrap();
-    let liked = article::list(
-        &app.state,
-        None,
-        &ArticleFilter::FavoritedBy("bob".into()),
-        1,
-    )
-    .await
-    .unwrap();
+    let liked = article::list(&app.state, None, &ArticleFilter::favorited_by("bob"), 1)
+        .await
+        .unwrap();
     assert_eq!(liked.items.len(), 1);
     assert_eq!(liked.items[0].slug, "alice-3");
 
     assert_eq!(
-        article::list(&app.state, None, &ArticleFilter::All, 0)
+        article::list(&app.state, None, &ArticleFilter::all(), 0)
             .await
             .unwrap_err()
             .status(),
         422
     );
-    let far = article::list(&app.state, None, &ArticleFilter::All, 1000)
+    let far = article::list(&app.state, None, &ArticleFilter::all(), 1000)
         .await
         .unwrap();
     assert!(far.items.is_empty());
@@ -354,7 +349,7 @@ async fn the_feed_shows_followed_authors_only() {
     article::create(&app.state, bob, draft("By Bob", &[]))
         .await
         .unwrap();
-    let feed = article::list(&app.state, Some(carol), &ArticleFilter::FeedOf(carol), 1)
+    let feed = article::list(&app.state, Some(carol), &ArticleFilter::feed_of(carol), 1)
         .await
         .unwrap();
     assert_eq!(feed.total, 0);
@@ -366,7 +361,7 @@ async fn the_feed_shows_followed_authors_only() {
     profile::set_following(&app.state, carol, "alice", true)
         .await
         .unwrap();
-    let feed = article::list(&app.state, Some(carol), &ArticleFilter::FeedOf(carol), 1)
+    let feed = article::list(&app.state, Some(carol), &ArticleFilter::feed_of(carol), 1)
         .await
         .unwrap();
     assert_eq!(feed.total, 1);
@@ -403,7 +398,7 @@ async fn the_feed_shows_followed_authors_only() {
     );
     assert_eq!(
         profile::get(&app.state, None, "nobody").await.unwrap_err(),
-        AppError::NotFound
+        AppError::NotFound(Entity::Profile)
     );
 }
 
@@ -429,7 +424,7 @@ async fn comments_can_be_deleted_by_their_author_and_the_articles_author_only() 
         comment::delete(&app.state, carol, "talk", c1.id)
             .await
             .unwrap_err(),
-        AppError::Forbidden
+        AppError::Forbidden(Entity::Comment)
     );
     comment::delete(&app.state, alice, "talk", c1.id)
         .await
@@ -447,7 +442,7 @@ async fn comments_can_be_deleted_by_their_author_and_the_articles_author_only() 
         comment::delete(&app.state, bob, "talk", c2.id)
             .await
             .unwrap_err(),
-        AppError::NotFound
+        AppError::NotFound(Entity::Comment)
     );
 
     assert_eq!(
@@ -461,13 +456,13 @@ async fn comments_can_be_deleted_by_their_author_and_the_articles_author_only() 
         comment::add(&app.state, bob, "missing", "x")
             .await
             .unwrap_err(),
-        AppError::NotFound
+        AppError::NotFound(Entity::Article)
     );
     assert_eq!(
         comment::list(&app.state, None, "missing")
             .await
             .unwrap_err(),
-        AppError::NotFound
+        AppError::NotFound(Entity::Article)
     );
 }
 

@@ -60,9 +60,26 @@ impl Statements {
 
     /// The page statements rendering `path` with `cookie` runs.
     async fn for_page(&self, app: &TestApp, path: &str, cookie: &str) -> Vec<String> {
+        self.during(async {
+            let page = app.get(path, Some(cookie)).await;
+            assert_eq!(page.status, 200, "{path}");
+        })
+        .await
+    }
+
+    /// The statements a REST API `GET path` with `token` runs.
+    async fn for_api(&self, app: &TestApp, path: &str, token: &str) -> Vec<String> {
+        self.during(async {
+            let answer = app.api("GET", path, Some(token), None).await;
+            assert_eq!(answer.status, 200, "{path}");
+        })
+        .await
+    }
+
+    /// The statements `work` runs, connection set-up aside.
+    async fn during(&self, work: impl Future<Output = ()>) -> Vec<String> {
         let before = self.settled().await;
-        let page = app.get(path, Some(cookie)).await;
-        assert_eq!(page.status, 200, "{path}");
+        work.await;
         let after = self.settled().await;
         self.0.lock().expect("lock")[before..after]
             .iter()
@@ -99,10 +116,12 @@ async fn a_page_of_articles_costs_the_same_few_queries_for_1_or_10_articles() {
     let app = TestApp::new().await;
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
+    let carol = app.api_user("carol").await;
     app.call::<FollowProfile>(&[("username", "alice"), ("follow", "true")], Some(&bob))
         .await;
     publish(&app, &alice, "Only one").await;
     let one = statements.for_page(&app, "/", &bob).await;
+    let api_one = statements.for_api(&app, "/api/articles", &carol).await;
 
     for i in 0..9 {
         publish(&app, &alice, &format!("More {i}")).await;
@@ -113,6 +132,7 @@ async fn a_page_of_articles_costs_the_same_few_queries_for_1_or_10_articles() {
         .await;
     }
     let ten = statements.for_page(&app, "/", &bob).await;
+    let api_ten = statements.for_api(&app, "/api/articles", &carol).await;
     println!(
         "statements per signed-in home page: {} with 1 article, {} with 10: {ten:#?}",
         one.len(),
@@ -129,6 +149,15 @@ async fn a_page_of_articles_costs_the_same_few_queries_for_1_or_10_articles() {
         "{} statements for one page is too many",
         ten.len()
     );
+
+    // The REST list: the token, the page, its tags, the count.
+    println!(
+        "statements per /api/articles: {} with 1 article, {} with 10",
+        api_one.len(),
+        api_ten.len()
+    );
+    assert_eq!(api_one.len(), api_ten.len(), "{api_ten:#?}");
+    assert!(api_ten.len() <= 4, "{api_ten:#?}");
 
     // The other lists and the article page cost a handful of statements too.
     for path in [

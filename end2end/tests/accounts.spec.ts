@@ -112,3 +112,40 @@ test('the home page is complete before any script runs', async ({ request }) => 
   expect(html).toContain('Global Feed');
   expect(html).toContain('No articles are here... yet.');
 });
+
+test('"Sign out everywhere" ends the other browsers and the API tokens too', async ({ page, browser, request }) => {
+  const errors = watchErrors(page);
+  const name = uniqueName('careful');
+  await register(page, name);
+  await expect(page.locator('.navbar')).toContainText(name);
+
+  // The same account in a second browser, and a token from the REST API.
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  await otherPage.goto('/login');
+  await hydrated(otherPage);
+  await otherPage.fill('input[name="email"]', `${name}@example.test`);
+  await otherPage.fill('input[name="password"]', PASSWORD);
+  await otherPage.click('button:has-text("Sign in")');
+  await expect(otherPage.locator('.navbar')).toContainText(name);
+  const login = await request.post('/api/users/login', {
+    data: { user: { email: `${name}@example.test`, password: PASSWORD } },
+  });
+  expect(login.status()).toBe(200);
+  const token = (await login.json()).user.token;
+  const whoami = () => request.get('/api/user', { headers: { Authorization: `Token ${token}` } });
+  expect((await whoami()).status()).toBe(200);
+
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.click('button:has-text("Sign out everywhere")');
+  await expect(page).toHaveURL('/login');
+  await expect(page.locator('.navbar')).toContainText('Sign in');
+
+  await otherPage.reload();
+  await expect(otherPage.locator('.navbar')).toContainText('Sign in');
+  await expect(otherPage.locator('.navbar')).not.toContainText(name);
+  expect((await whoami()).status()).toBe(401);
+  await other.close();
+  expect(errors).toEqual([]);
+});

@@ -5,15 +5,51 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 use crate::error::AppResult;
 use crate::model::article::{ArticleSummary, Profile};
 
-/// Which articles a list shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ArticleFilter {
-    All,
-    Tag(String),
-    Author(String),
-    FavoritedBy(String),
-    /// Articles by the authors this user follows.
-    FeedOf(i64),
+/// Which articles a list shows: every condition that is set must hold (none set: all articles).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ArticleFilter {
+    /// Tagged with this (normalised) tag.
+    pub tag: Option<String>,
+    /// Written by this user (any case).
+    pub author: Option<String>,
+    /// A favorite of this user (any case).
+    pub favorited_by: Option<String>,
+    /// Written by an author this user follows.
+    pub feed_of: Option<i64>,
+}
+
+impl ArticleFilter {
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    pub fn tag(tag: impl Into<String>) -> Self {
+        Self {
+            tag: Some(tag.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn author(username: impl Into<String>) -> Self {
+        Self {
+            author: Some(username.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn favorited_by(username: impl Into<String>) -> Self {
+        Self {
+            favorited_by: Some(username.into()),
+            ..Self::default()
+        }
+    }
+
+    pub fn feed_of(user_id: i64) -> Self {
+        Self {
+            feed_of: Some(user_id),
+            ..Self::default()
+        }
+    }
 }
 
 /// A row of a list query: the article, its author, and the viewer's flags.
@@ -90,34 +126,40 @@ fn select_summaries(viewer: Option<i64>) -> QueryBuilder<'static, Sqlite> {
 }
 
 fn push_filter(q: &mut QueryBuilder<'static, Sqlite>, filter: &ArticleFilter) {
-    match filter {
-        ArticleFilter::All => {}
-        ArticleFilter::Tag(tag) => {
-            q.push(
-                " where a.id in (select at.article_id from article_tags at
-                  join tags t on t.id = at.tag_id where t.name = ",
-            );
-            q.push_bind(tag.clone());
-            q.push(")");
-        }
-        ArticleFilter::Author(username) => {
-            q.push(" where a.author_id = (select id from users where lower(username) = lower(");
-            q.push_bind(username.clone());
-            q.push("))");
-        }
-        ArticleFilter::FavoritedBy(username) => {
-            q.push(
-                " where a.id in (select f.article_id from favorites f
-                  join users fu on fu.id = f.user_id where lower(fu.username) = lower(",
-            );
-            q.push_bind(username.clone());
-            q.push("))");
-        }
-        ArticleFilter::FeedOf(user_id) => {
-            q.push(" where a.author_id in (select followee_id from follows where follower_id = ");
-            q.push_bind(*user_id);
-            q.push(")");
-        }
+    let mut first = true;
+    let mut clause = |q: &mut QueryBuilder<'static, Sqlite>| {
+        q.push(if first { " where " } else { " and " });
+        first = false;
+    };
+    if let Some(tag) = &filter.tag {
+        clause(q);
+        q.push(
+            "a.id in (select at.article_id from article_tags at
+             join tags t on t.id = at.tag_id where t.name = ",
+        );
+        q.push_bind(tag.clone());
+        q.push(")");
+    }
+    if let Some(username) = &filter.author {
+        clause(q);
+        q.push("a.author_id = (select id from users where lower(username) = lower(");
+        q.push_bind(username.clone());
+        q.push("))");
+    }
+    if let Some(username) = &filter.favorited_by {
+        clause(q);
+        q.push(
+            "a.id in (select f.article_id from favorites f
+             join users fu on fu.id = f.user_id where lower(fu.username) = lower(",
+        );
+        q.push_bind(username.clone());
+        q.push("))");
+    }
+    if let Some(user_id) = filter.feed_of {
+        clause(q);
+        q.push("a.author_id in (select followee_id from follows where follower_id = ");
+        q.push_bind(user_id);
+        q.push(")");
     }
 }
 

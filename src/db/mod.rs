@@ -10,6 +10,7 @@ pub mod article;
 pub mod comment;
 pub mod follow;
 pub mod session;
+pub mod token;
 pub mod user;
 
 use std::path::Path;

@@ -231,17 +231,20 @@ fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
     }
 }
 
+/// One tag as stored (and as looked up): trimmed, inner spaces collapsed, lower-cased.
+pub fn normalize_tag(tag: &str) -> String {
+    tag.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
 /// Tags as stored: trimmed, inner spaces collapsed, lower-cased, without empties or
 /// duplicates, sorted.
 pub fn normalize_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
     let mut tags: Vec<String> = tags
         .into_iter()
-        .map(|t| {
-            t.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        })
+        .map(|t| normalize_tag(&t))
         .filter(|t| !t.is_empty())
         .collect();
     tags.sort();

@@ -13,7 +13,7 @@ use leptos_router::hooks::use_params_map;
 use crate::app::Auth;
 use crate::components::article::set_status;
 use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
-use crate::error::AppError;
+use crate::error::{AppError, Entity};
 use crate::model::article::{
     Article, ArticleDraft, TAG_MAX, TITLE_MAX, normalize_tags, tags_from_form,
 };
@@ -47,7 +47,7 @@ pub fn EditorPage() -> impl IntoView {
                     (Ok(Some(user)), Ok(Some(article)))
                         if article.summary.author.username != user.username =>
                     {
-                        let error = AppError::Forbidden;
+                        let error = AppError::Forbidden(Entity::Article);
                         set_status(&error);
                         view! { <ErrorPage error /> }.into_any()
                     }

@@ -27,11 +27,11 @@ pub fn NotFoundPage() -> impl IntoView {
 pub fn ErrorPage(error: crate::error::AppError) -> impl IntoView {
     use crate::error::AppError;
     let (heading, text) = match &error {
-        AppError::NotFound => (
+        AppError::NotFound(_) => (
             "Page not found",
             "There is nothing at this address. It may have moved, or never existed.".to_owned(),
         ),
-        AppError::Forbidden => ("Not yours", "Only its author can do that.".to_owned()),
+        AppError::Forbidden(_) => ("Not yours", "Only its author can do that.".to_owned()),
         AppError::Unauthorized => (
             "Please sign in",
             "You need to sign in to see this page.".to_owned(),

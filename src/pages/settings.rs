@@ -9,7 +9,7 @@ use leptos_router::components::Redirect;
 use crate::app::Auth;
 use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
 use crate::model::user::{BIO_MAX, SessionUser, SettingsPatch};
-use crate::server::user::{Logout, UpdateSettings};
+use crate::server::user::{Logout, SignOutEverywhere, UpdateSettings};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -18,8 +18,10 @@ pub fn SettingsPage() -> impl IntoView {
     // saved user comes back.
     let save = ServerAction::<UpdateSettings>::new();
     let logout = ServerAction::<Logout>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
     auth.track(save);
     auth.track(logout);
+    auth.track(everywhere);
     view! {
         <Title text="Settings" />
         <div class="settings-page">
@@ -31,7 +33,7 @@ pub fn SettingsPage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 match auth.user.await {
                                     Ok(Some(user)) => {
-                                        view! { <SettingsForm user save logout /> }.into_any()
+                                        view! { <SettingsForm user save logout everywhere /> }.into_any()
                                     }
                                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                                     Err(error) => {
@@ -53,6 +55,7 @@ fn SettingsForm(
     user: SessionUser,
     save: ServerAction<UpdateSettings>,
     logout: ServerAction<Logout>,
+    everywhere: ServerAction<SignOutEverywhere>,
 ) -> impl IntoView {
     let form = ValidatedForm::new(save, |args: &UpdateSettings| {
         SettingsPatch {
@@ -160,10 +163,21 @@ fn SettingsForm(
             </fieldset>
         </form>
         <hr />
-        <ActionForm action=logout>
-            <button class="btn btn-outline-danger" type="submit">
-                "Or click here to logout"
-            </button>
-        </ActionForm>
+        <div class="sign-out-actions">
+            <ActionForm action=logout>
+                <button class="btn btn-outline-danger" type="submit">
+                    "Or click here to logout"
+                </button>
+            </ActionForm>
+            <ActionForm action=everywhere>
+                <button
+                    class="btn btn-outline-danger sign-out-everywhere"
+                    type="submit"
+                    title="Ends your sessions in every browser and revokes every API token"
+                >
+                    "Sign out everywhere"
+                </button>
+            </ActionForm>
+        </div>
     }
 }

@@ -67,6 +67,7 @@ pub async fn update_settings(
 ) -> Result<SessionUser, AppError> {
     use crate::auth::{request, session};
     use crate::model::user::SettingsPatch;
+    use crate::service::user::Requester;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     let patch = SettingsPatch {
@@ -77,9 +78,22 @@ pub async fn update_settings(
         password,
         current_password,
     };
-    let outcome = crate::service::user::update_settings(&state, user_id, patch).await?;
+    let outcome =
+        crate::service::user::update_settings(&state, user_id, patch, Requester::Session).await?;
     if outcome.password_changed {
         session::sign_in(&session, user_id).await?;
     }
     Ok(outcome.user.into_session_user())
+}
+
+/// Ends every sign-in of the account, this browser's and every API token included.
+#[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
+pub async fn sign_out_everywhere() -> Result<(), AppError> {
+    use crate::auth::{request, session};
+    let (state, _, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    crate::service::user::sign_out_everywhere(&state, user_id).await?;
+    session::sign_out(&session).await?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }

@@ -3,10 +3,11 @@
 use sqlx::SqliteConnection;
 
 use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Entity};
 use crate::markdown;
 use crate::model::article::{
     Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, PAGE_SIZE, Page, SafeHtml,
+    normalize_tag,
 };
 use crate::state::AppState;
 
@@ -70,9 +71,9 @@ async fn authored_key(
 ) -> AppResult<db::article::ArticleKey> {
     let key = db::article::find_key(db, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     if key.author_id != user_id {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden(Entity::Article));
     }
     Ok(key)
 }
@@ -81,7 +82,7 @@ async fn authored_key(
 async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppResult<Article> {
     let row = db::article::find_summary(db, id, viewer)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     let tags = db::article::tags_of(db, &[id])
         .await?
         .into_iter()
@@ -125,8 +126,13 @@ pub async fn update(
     slug: &str,
     patch: ArticlePatch,
 ) -> AppResult<Article> {
-    // Validate and render before taking the write lock.
-    let current = get(state, Some(user_id), slug).await?;
+    // Authorise, validate and render before taking the write lock (and authorise again under
+    // it): someone else's article is a 403 whatever the patch holds.
+    let current = {
+        let mut read = state.db.reader.begin().await?;
+        let key = authored_key(&mut read, slug, user_id).await?;
+        load(&mut read, key.id, Some(user_id)).await?
+    };
     let body_changed = patch.body.as_ref().is_some_and(|b| *b != current.body);
     let draft = ArticleDraft {
         title: patch.title.unwrap_or(current.summary.title.clone()),
@@ -201,7 +207,7 @@ pub async fn get(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResult
     let mut tx = state.db.reader.begin().await?;
     let key = db::article::find_key(&mut tx, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     load(&mut tx, key.id, viewer).await
 }
 
@@ -265,11 +271,11 @@ pub async fn list_for(
     page: u32,
 ) -> AppResult<Page<ArticleSummary>> {
     let filter = match which {
-        ArticleList::Global => ArticleFilter::All,
-        ArticleList::Following => ArticleFilter::FeedOf(viewer.ok_or(AppError::Unauthorized)?),
-        ArticleList::Tag(tag) => ArticleFilter::Tag(tag.trim().to_lowercase()),
-        ArticleList::Author(username) => ArticleFilter::Author(username),
-        ArticleList::FavoritedBy(username) => ArticleFilter::FavoritedBy(username),
+        ArticleList::Global => ArticleFilter::all(),
+        ArticleList::Following => ArticleFilter::feed_of(viewer.ok_or(AppError::Unauthorized)?),
+        ArticleList::Tag(tag) => ArticleFilter::tag(normalize_tag(&tag)),
+        ArticleList::Author(username) => ArticleFilter::author(username),
+        ArticleList::FavoritedBy(username) => ArticleFilter::favorited_by(username),
     };
     list(state, viewer, &filter, page).await
 }
@@ -279,7 +285,7 @@ pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<A
     let mut tx = state.db.begin_write().await?;
     let key = db::article::find_key(&mut tx, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     db::article::add_favorite(&mut tx, user_id, key.id, &db::now()).await?;
     let article = load(&mut tx, key.id, Some(user_id)).await?;
     tx.commit().await?;
@@ -291,7 +297,7 @@ pub async fn unfavorite(state: &AppState, user_id: i64, slug: &str) -> AppResult
     let mut tx = state.db.begin_write().await?;
     let key = db::article::find_key(&mut tx, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     db::article::remove_favorite(&mut tx, user_id, key.id).await?;
     let article = load(&mut tx, key.id, Some(user_id)).await?;
     tx.commit().await?;

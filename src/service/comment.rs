@@ -2,7 +2,7 @@
 //! may delete it.
 
 use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Entity};
 use crate::model::article::{Comment, validate_comment};
 use crate::state::AppState;
 
@@ -15,7 +15,7 @@ pub async fn add(state: &AppState, user_id: i64, slug: &str, body: &str) -> AppR
     let mut tx = state.db.begin_write().await?;
     let article = db::article::find_key(&mut tx, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     let id = db::comment::insert(&mut *tx, article.id, user_id, body, &db::now()).await?;
     let comment = db::comment::find(&mut *tx, id, Some(user_id))
         .await?
@@ -29,7 +29,7 @@ pub async fn list(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResul
     let mut tx = state.db.reader.begin().await?;
     let article = db::article::find_key(&mut tx, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     let rows = db::comment::list(&mut *tx, article.id, viewer, MAX_COMMENTS).await?;
     Ok(rows.into_iter().map(|r| r.into_comment()).collect())
 }
@@ -39,12 +39,12 @@ pub async fn delete(state: &AppState, user_id: i64, slug: &str, id: i64) -> AppR
     let mut tx = state.db.begin_write().await?;
     let article = db::article::find_key(&mut tx, slug)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Article))?;
     let owners = db::comment::owners(&mut *tx, id, article.id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Comment))?;
     if owners.author_id != user_id && owners.article_author_id != user_id {
-        return Err(AppError::Forbidden);
+        return Err(AppError::Forbidden(Entity::Comment));
     }
     db::comment::delete(&mut *tx, id).await?;
     tx.commit().await?;

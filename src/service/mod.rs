@@ -4,4 +4,5 @@
 pub mod article;
 pub mod comment;
 pub mod profile;
+pub mod token;
 pub mod user;

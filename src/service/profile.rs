@@ -1,14 +1,14 @@
 //! Profiles: read one, follow, unfollow.
 
 use crate::db;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Entity};
 use crate::model::article::Profile;
 use crate::state::AppState;
 
 pub async fn get(state: &AppState, viewer: Option<i64>, username: &str) -> AppResult<Profile> {
     let user = db::user::find_by_username(&state.db.reader, username)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Profile))?;
     let following = db::follow::is_following(&state.db.reader, viewer, user.id).await?;
     Ok(Profile::new(user.username, user.bio, user.image, following))
 }
@@ -23,7 +23,7 @@ pub async fn set_following(
     let mut tx = state.db.begin_write().await?;
     let user = db::user::find_by_username(&mut *tx, username)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound(Entity::Profile))?;
     if user.id == user_id {
         return Err(AppError::validation(
             "username",

@@ -6,6 +6,20 @@ use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::user::{Credentials, NewUser, SettingsPatch};
 use crate::state::AppState;
 
+/// Who asks for a settings change, which decides the proof a sensitive change needs and what
+/// survives a new password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Requester {
+    /// A browser session: changing the email or the password needs the current password, and a
+    /// new password ends every session and API token of the user (the caller then signs this
+    /// browser in again).
+    Session,
+    /// The REST API, holding the token with this id. The token was issued for the password and
+    /// the contract has no current-password field, so the token is the proof. A new password
+    /// ends every session and every other token; this one keeps working.
+    Token(i64),
+}
+
 /// What a settings change did.
 #[derive(Debug)]
 pub struct SettingsOutcome {
@@ -99,13 +113,14 @@ pub async fn find(state: &AppState, id: i64) -> AppResult<Option<UserRecord>> {
     db::user::find_by_id(&state.db.reader, id).await
 }
 
-/// Changes the user's profile, email and password. Changing the email or the password needs
-/// the current password; a new password ends every session of the user.
+/// Changes the user's profile, email and password (see `Requester` for the proof a change of
+/// email or password needs, and what a new password ends).
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn update_settings(
     state: &AppState,
     user_id: i64,
     patch: SettingsPatch,
+    requester: Requester,
 ) -> AppResult<SettingsOutcome> {
     let patch = patch.normalized();
     patch.validate()?;
@@ -118,6 +133,8 @@ pub async fn update_settings(
         state
             .account_limiter
             .attempt(&format!("settings:{user_id}"))?;
+    }
+    if sensitive && requester == Requester::Session {
         if patch.current_password.is_empty() {
             return Err(AppError::validation(
                 "current_password",
@@ -158,8 +175,13 @@ pub async fn update_settings(
     db::user::update_profile(&mut *tx, user_id, &write, &now).await?;
     if let Some(hash) = &new_hash {
         db::user::update_password_hash(&mut *tx, user_id, hash, &now).await?;
-        let ended = db::session::delete_for_user(&mut *tx, user_id).await?;
-        tracing::info!(sessions_ended = ended, "password changed");
+        let keep = match requester {
+            Requester::Session => None,
+            Requester::Token(id) => Some(id),
+        };
+        let sessions = db::session::delete_for_user(&mut *tx, user_id).await?;
+        let tokens = db::token::delete_for_user(&mut *tx, user_id, keep).await?;
+        tracing::info!(sessions, tokens, "password changed: other sign-ins ended");
     }
     tx.commit().await?;
     Ok(SettingsOutcome {
@@ -173,4 +195,15 @@ pub async fn update_settings(
         },
         password_changed: new_hash.is_some(),
     })
+}
+
+/// Ends every sign-in of the user: all sessions (this browser's included) and all API tokens.
+#[tracing::instrument(skip(state))]
+pub async fn sign_out_everywhere(state: &AppState, user_id: i64) -> AppResult<()> {
+    let mut tx = state.db.begin_write().await?;
+    let sessions = db::session::delete_for_user(&mut *tx, user_id).await?;
+    let tokens = db::token::delete_for_user(&mut *tx, user_id, None).await?;
+    tx.commit().await?;
+    tracing::info!(sessions, tokens, "signed out everywhere");
+    Ok(())
 }

@@ -208,6 +208,76 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Calls the REST API: `body` is sent as JSON, `token` as `Authorization: Token`.
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Token {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// Registers `name` (email `name@example.test`) through the API and returns its token.
+    pub async fn api_user(&self, name: &str) -> String {
+        let response = self
+            .api(
+                "POST",
+                "/api/users",
+                None,
+                Some(serde_json::json!({"user": {
+                    "username": name,
+                    "email": format!("{name}@example.test"),
+                    "password": PASSWORD,
+                }})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{response:?}");
+        response.json()["user"]["token"]
+            .as_str()
+            .expect("a token")
+            .to_owned()
+    }
+
+    /// Publishes an article through the API and returns its slug.
+    pub async fn api_article(&self, token: &str, title: &str, tags: &[&str]) -> String {
+        let response = self
+            .api(
+                "POST",
+                "/api/articles",
+                Some(token),
+                Some(serde_json::json!({"article": {
+                    "title": title,
+                    "description": format!("About {title}"),
+                    "body": format!("# {title}\n\nSome *Markdown*."),
+                    "tagList": tags,
+                }})),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CREATED, "{response:?}");
+        response.json()["article"]["slug"]
+            .as_str()
+            .expect("a slug")
+            .to_owned()
+    }
+}
+
 fn serde_urlencoded(form: &[(&str, &str)]) -> String {
     form.iter()
         .map(|(k, v)| format!("{}={}", encode(k), encode(v)))

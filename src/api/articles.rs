@@ -1,0 +1,171 @@
+//! `/api/articles...` and `/api/tags`: lists and the feed, one article, writing, favorites.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+use super::extract::{ApiJson, ApiUser, ListQuery};
+use super::wire::{
+    ArticleEnvelope, ArticleFields, ArticleListJson, ArticleRequest, Patch, TagsJson,
+};
+use crate::db::article::ArticleFilter;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::model::article::{ArticleDraft, ArticlePatch, normalize_tag};
+use crate::service;
+use crate::state::AppState;
+
+/// The most tags `/api/tags` lists, most used first.
+pub const TAGS_LISTED: i64 = 100;
+
+/// The contract calls the service's `tags` field `tagList`.
+fn contract_names(error: AppError) -> AppError {
+    let rename = |fields: FieldErrors| {
+        let mut renamed = FieldErrors::new();
+        for (field, messages) in fields.iter() {
+            let field = if field == "tags" { "tagList" } else { field };
+            for message in messages {
+                renamed.add(field, message.clone());
+            }
+        }
+        renamed
+    };
+    match error {
+        AppError::Validation(fields) => AppError::Validation(rename(fields)),
+        other => other,
+    }
+}
+
+/// `tagList`: absent is `None`; `null` is refused, since only a list (maybe empty) says what the
+/// tags should be.
+fn tag_list(value: Patch<Vec<String>>) -> AppResult<Option<Vec<String>>> {
+    match value {
+        None => Ok(None),
+        Some(None) => Err(AppError::validation("tagList", "must be a list of strings")),
+        Some(Some(tags)) => Ok(Some(tags)),
+    }
+}
+
+async fn list_of(
+    state: &AppState,
+    viewer: Option<i64>,
+    filter: ArticleFilter,
+    query: &ListQuery,
+) -> AppResult<Json<ArticleListJson>> {
+    let (items, total) =
+        service::article::list_range(state, viewer, &filter, query.limit, query.offset).await?;
+    Ok(Json(ArticleListJson {
+        articles: items.into_iter().map(Into::into).collect(),
+        articles_count: total,
+    }))
+}
+
+/// Newest first; `tag`, `author` and `favorited` narrow the list and combine.
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    query: ListQuery,
+) -> AppResult<Json<ArticleListJson>> {
+    let filter = ArticleFilter {
+        tag: query.tag.as_deref().map(normalize_tag),
+        author: query.author.clone(),
+        favorited_by: query.favorited.clone(),
+        feed_of: None,
+    };
+    list_of(&state, viewer.map(|v| v.user.id), filter, &query).await
+}
+
+/// Articles by the authors the user follows, newest first.
+pub async fn feed(
+    State(state): State<AppState>,
+    me: ApiUser,
+    query: ListQuery,
+) -> AppResult<Json<ArticleListJson>> {
+    let filter = ArticleFilter::feed_of(me.user.id);
+    list_of(&state, Some(me.user.id), filter, &query).await
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    Path(slug): Path<String>,
+) -> AppResult<Json<ArticleEnvelope>> {
+    let article = service::article::get(&state, viewer.map(|v| v.user.id), &slug).await?;
+    Ok(Json(article.into()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(request): ApiJson<ArticleRequest>,
+) -> AppResult<(StatusCode, Json<ArticleEnvelope>)> {
+    let ArticleFields {
+        title,
+        description,
+        body,
+        tag_list: tags,
+    } = request.article;
+    let draft = ArticleDraft {
+        title: title.flatten().unwrap_or_default(),
+        description: description.flatten().unwrap_or_default(),
+        body: body.flatten().unwrap_or_default(),
+        tags: tag_list(tags)?.unwrap_or_default(),
+    };
+    let article = service::article::create(&state, me.user.id, draft)
+        .await
+        .map_err(contract_names)?;
+    Ok((StatusCode::CREATED, Json(article.into())))
+}
+
+/// Changes the fields sent; an absent `tagList` keeps the tags and `[]` clears them. A new
+/// title gives a new slug (the old one keeps working).
+pub async fn update(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(slug): Path<String>,
+    ApiJson(request): ApiJson<ArticleRequest>,
+) -> AppResult<Json<ArticleEnvelope>> {
+    let fields = request.article;
+    let patch = ArticlePatch {
+        title: fields.title.map(Option::unwrap_or_default),
+        description: fields.description.map(Option::unwrap_or_default),
+        body: fields.body.map(Option::unwrap_or_default),
+        tags: tag_list(fields.tag_list)?,
+    };
+    let article = service::article::update(&state, me.user.id, &slug, patch)
+        .await
+        .map_err(contract_names)?;
+    Ok(Json(article.into()))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(slug): Path<String>,
+) -> AppResult<StatusCode> {
+    service::article::delete(&state, me.user.id, &slug).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn favorite(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(slug): Path<String>,
+) -> AppResult<Json<ArticleEnvelope>> {
+    let article = service::article::favorite(&state, me.user.id, &slug).await?;
+    Ok(Json(article.into()))
+}
+
+pub async fn unfavorite(
+    State(state): State<AppState>,
+    me: ApiUser,
+    Path(slug): Path<String>,
+) -> AppResult<Json<ArticleEnvelope>> {
+    let article = service::article::unfavorite(&state, me.user.id, &slug).await?;
+    Ok(Json(article.into()))
+}
+
+/// The most used tags (at most `TAGS_LISTED`).
+pub async fn tags(State(state): State<AppState>) -> AppResult<Json<TagsJson>> {
+    let tags = service::article::popular_tags(&state, TAGS_LISTED).await?;
+    Ok(Json(TagsJson { tags }))
+}

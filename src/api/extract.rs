@@ -1,0 +1,317 @@
+//! What REST handlers take from a request: the token's user, the JSON body, the list query and
+//! the client's address. Every rejection is an `AppError`, so it answers in the contract's
+//! `{"errors": {...}}` shape with a 4xx status.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{
+    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Query, Request,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use serde::de::DeserializeOwned;
+
+use crate::db::user::UserRecord;
+use crate::error::{AppError, FieldErrors};
+use crate::service;
+use crate::state::AppState;
+
+/// The user whose token came with the request (`Authorization: Token <token>`; `Bearer` is
+/// accepted too). As `Option<ApiUser>` a missing header is fine but a bad token is still 401.
+#[derive(Debug)]
+pub struct ApiUser {
+    pub user: UserRecord,
+    pub token_id: i64,
+    /// The token as sent: the contract echoes it in every user answer.
+    pub token: String,
+}
+
+/// The token in the `Authorization` header: `None` without one, `InvalidToken` for a header
+/// that holds no usable token.
+fn token_of(headers: &HeaderMap) -> Result<Option<&str>, AppError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let value = value.to_str().map_err(|_| AppError::InvalidToken)?.trim();
+    let (scheme, token) = value.split_once(' ').ok_or(AppError::InvalidToken)?;
+    if !scheme.eq_ignore_ascii_case("token") && !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(AppError::InvalidToken);
+    }
+    Ok(Some(token.trim()))
+}
+
+async fn authenticate(state: &AppState, token: &str) -> Result<ApiUser, AppError> {
+    let owner = service::token::authenticate(state, token).await?;
+    Ok(ApiUser {
+        user: owner.user,
+        token_id: owner.token_id,
+        token: token.to_owned(),
+    })
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = token_of(&parts.headers)?.ok_or(AppError::Unauthorized)?;
+        authenticate(state, token).await
+    }
+}
+
+impl OptionalFromRequestParts<AppState> for ApiUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        match token_of(&parts.headers)? {
+            Some(token) => authenticate(state, token).await.map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The client's address, for rate limits ("local" for in-process requests without a socket).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "local".to_owned(), |info| info.0.ip().to_string()),
+        ))
+    }
+}
+
+/// A JSON request body: `Content-Type: application/json` (415 otherwise), within the body
+/// limit (413), and readable as `T` (422 naming the field that is wrong).
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, AppError> {
+        if !is_json(request.headers()) {
+            return Err(AppError::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    AppError::PayloadTooLarge {
+                        limit_kb: super::BODY_LIMIT / 1024,
+                    }
+                } else {
+                    AppError::BadRequest("the request body could not be read".into())
+                }
+            })?;
+        parse_json(&bytes).map(Self)
+    }
+}
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence
+            .rsplit_once('+')
+            .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
+}
+
+/// Reads `T` from JSON text. A syntax error is reported under `request`; a field of the wrong
+/// type or a missing wrapper under the name of the field (`{"tagList": ["invalid type: ..."]}`).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().iter().rev().find_map(|segment| match segment {
+            serde_path_to_error::Segment::Map { key } => Some(key.clone()),
+            _ => None,
+        });
+        let inner = error.into_inner();
+        let (field, message) = match inner.classify() {
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => (
+                None,
+                format!(
+                    "is not valid JSON (line {}, column {})",
+                    inner.line(),
+                    inner.column()
+                ),
+            ),
+            _ => (field, without_position(&inner.to_string())),
+        };
+        AppError::Validation(FieldErrors::single(
+            field.as_deref().unwrap_or("request"),
+            message,
+        ))
+    })
+}
+
+/// serde_json's message without its " at line 1 column 9" tail.
+fn without_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) => message[..at].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// The query of a list: `limit` (default 20, at most 100), `offset` (default 0) and the
+/// filters `tag`, `author` and `favorited`. Numbers that are not whole and non-negative are a
+/// 422 naming the parameter; an empty filter is no filter.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ListQuery {
+    pub limit: i64,
+    pub offset: i64,
+    pub tag: Option<String>,
+    pub author: Option<String>,
+    pub favorited: Option<String>,
+}
+
+pub const DEFAULT_LIMIT: i64 = 20;
+pub const MAX_LIMIT: i64 = 100;
+/// Past this, an offset is refused rather than scanned.
+pub const MAX_OFFSET: i64 = 10_000_000;
+
+impl ListQuery {
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, AppError> {
+        let mut query = Self {
+            limit: DEFAULT_LIMIT,
+            ..Self::default()
+        };
+        let mut errors = FieldErrors::new();
+        for (key, value) in pairs {
+            let text = || Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+            match key.as_str() {
+                "limit" => match value.trim().parse::<i64>() {
+                    Ok(n) if n >= 0 => query.limit = n.min(MAX_LIMIT),
+                    _ => errors.add(
+                        "limit",
+                        format!("must be a whole number from 0 to {MAX_LIMIT}"),
+                    ),
+                },
+                "offset" => match value.trim().parse::<i64>() {
+                    Ok(n) if (0..=MAX_OFFSET).contains(&n) => query.offset = n,
+                    _ => errors.add(
+                        "offset",
+                        format!("must be a whole number from 0 to {MAX_OFFSET}"),
+                    ),
+                },
+                "tag" => query.tag = text(),
+                "author" => query.author = text(),
+                "favorited" => query.favorited = text(),
+                _ => {}
+            }
+        }
+        errors.into_result()?;
+        Ok(query)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+            .map_err(|_| AppError::BadRequest("the query string is not valid".into()))?;
+        Self::from_pairs(pairs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn fields(error: AppError) -> FieldErrors {
+        match error {
+            AppError::Validation(f) => f,
+            other => panic!("expected field errors, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn list_queries_have_defaults_and_a_ceiling() {
+        let q = ListQuery::from_pairs(vec![]).unwrap();
+        assert_eq!((q.limit, q.offset), (20, 0));
+        let q = ListQuery::from_pairs(pairs(&[("limit", "5000"), ("offset", "3")])).unwrap();
+        assert_eq!((q.limit, q.offset), (100, 3));
+        let q =
+            ListQuery::from_pairs(pairs(&[("tag", "  "), ("author", "bob"), ("x", "y")])).unwrap();
+        assert_eq!(q.tag, None);
+        assert_eq!(q.author.as_deref(), Some("bob"));
+    }
+
+    #[test]
+    fn bad_numbers_name_their_parameter() {
+        for (key, value) in [
+            ("limit", "-1"),
+            ("limit", "ten"),
+            ("limit", "1e3"),
+            ("limit", "99999999999999999999999"),
+            ("offset", "-5"),
+            ("offset", "20000000"),
+        ] {
+            let err = ListQuery::from_pairs(pairs(&[(key, value)])).unwrap_err();
+            assert_eq!(err.status(), 422);
+            assert_eq!(fields(err).get(key).len(), 1, "{key}={value}");
+        }
+    }
+
+    #[test]
+    fn json_errors_say_where() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            article: Inner,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Inner {
+            #[serde(rename = "tagList")]
+            tag_list: Vec<String>,
+        }
+        let err = parse_json::<Outer>(br#"{"article": {"tagList": [1]}}"#).unwrap_err();
+        assert_eq!(
+            fields(err).get("tagList"),
+            ["invalid type: integer `1`, expected a string"]
+        );
+        let err = parse_json::<Outer>(br#"{"article": "#).unwrap_err();
+        assert_eq!(
+            fields(err).get("request"),
+            ["is not valid JSON (line 1, column 12)"]
+        );
+        let err = parse_json::<Outer>(b"{}").unwrap_err();
+        assert_eq!(fields(err).get("request"), ["missing field `article`"]);
+    }
+
+    #[test]
+    fn tokens_come_from_the_token_or_bearer_scheme() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(token_of(&headers).unwrap(), None);
+        headers.insert(header::AUTHORIZATION, "Token abc".parse().unwrap());
+        assert_eq!(token_of(&headers).unwrap(), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Bearer  abc ".parse().unwrap());
+        assert_eq!(token_of(&headers).unwrap(), Some("abc"));
+        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert_eq!(token_of(&headers).unwrap_err(), AppError::InvalidToken);
+        headers.insert(header::AUTHORIZATION, "Token".parse().unwrap());
+        assert_eq!(token_of(&headers).unwrap_err(), AppError::InvalidToken);
+    }
+}

@@ -1,0 +1,85 @@
+//! `/api/users`, `/api/users/login` and `/api/user`: sign up, sign in, the current user and
+//! their settings. Signing up or in issues a token; the other answers echo the request's token.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+
+use super::extract::{ApiJson, ApiUser, ClientAddr};
+use super::wire::{LoginRequest, RegisterRequest, UpdateUserRequest, UserEnvelope};
+use crate::error::{AppError, AppResult};
+use crate::model::user::{Credentials, NewUser, SettingsPatch};
+use crate::service::{self, user::Requester};
+use crate::state::AppState;
+
+pub async fn register(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(request): ApiJson<RegisterRequest>,
+) -> AppResult<(StatusCode, Json<UserEnvelope>)> {
+    let new = NewUser {
+        username: request.user.username.unwrap_or_default(),
+        email: request.user.email.unwrap_or_default(),
+        password: request.user.password.unwrap_or_default(),
+    };
+    let user = service::user::register(&state, &client, new).await?;
+    let token = service::token::issue(&state, user.id).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(UserEnvelope::new(user, token.secret)),
+    ))
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    ApiJson(request): ApiJson<LoginRequest>,
+) -> AppResult<Json<UserEnvelope>> {
+    let credentials = Credentials {
+        email: request.user.email.unwrap_or_default(),
+        password: request.user.password.unwrap_or_default(),
+    };
+    let user = service::user::login(&state, &client, credentials).await?;
+    let token = service::token::issue(&state, user.id).await?;
+    Ok(Json(UserEnvelope::new(user, token.secret)))
+}
+
+pub async fn current(me: ApiUser) -> Json<UserEnvelope> {
+    Json(UserEnvelope::new(me.user, me.token))
+}
+
+/// Changes only the fields sent. `bio` and `image` may be `null` or `""` (both clear them);
+/// `username`, `email` and `password` may not.
+pub async fn update(
+    State(state): State<AppState>,
+    me: ApiUser,
+    ApiJson(request): ApiJson<UpdateUserRequest>,
+) -> AppResult<Json<UserEnvelope>> {
+    let fields = request.user;
+    if matches!(&fields.password, Some(None))
+        || matches!(&fields.password, Some(Some(p)) if p.is_empty())
+    {
+        return Err(AppError::validation("password", "can't be blank"));
+    }
+    let current = me.user;
+    let required = |value: Option<Option<String>>, now: &str| match value {
+        None => now.to_owned(),
+        Some(value) => value.unwrap_or_default(),
+    };
+    let optional = |value: Option<Option<String>>, now: Option<&str>| match value {
+        None => now.unwrap_or_default().to_owned(),
+        Some(value) => value.unwrap_or_default(),
+    };
+    let patch = SettingsPatch {
+        username: required(fields.username, &current.username),
+        email: required(fields.email, &current.email),
+        password: fields.password.flatten().unwrap_or_default(),
+        bio: optional(fields.bio, current.bio.as_deref()),
+        image: optional(fields.image, current.image.as_deref()),
+        current_password: String::new(),
+    };
+    let outcome =
+        service::user::update_settings(&state, current.id, patch, Requester::Token(me.token_id))
+            .await?;
+    Ok(Json(UserEnvelope::new(outcome.user, me.token)))
+}

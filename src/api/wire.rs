@@ -1,0 +1,225 @@
+//! The contract's JSON shapes: what the API sends (built from the model) and what it reads.
+//! Field names follow the contract (`tagList`, `createdAt`, `favoritesCount`).
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::db::user::UserRecord;
+use crate::model::article::{Article, ArticleSummary, Comment, Profile};
+
+/// `{"user": {...}}`: the signed-in user with their token.
+#[derive(Debug, Serialize)]
+pub struct UserEnvelope {
+    pub user: UserJson,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserJson {
+    pub email: String,
+    pub token: String,
+    pub username: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+}
+
+impl UserEnvelope {
+    pub fn new(user: UserRecord, token: String) -> Self {
+        Self {
+            user: UserJson {
+                email: user.email,
+                token,
+                username: user.username,
+                bio: user.bio,
+                image: user.image,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProfileEnvelope {
+    pub profile: Profile,
+}
+
+/// An article; `body` only when it is one article, never in lists.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleJson {
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub tag_list: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub favorited: bool,
+    pub favorites_count: i64,
+    pub author: Profile,
+}
+
+impl From<ArticleSummary> for ArticleJson {
+    fn from(a: ArticleSummary) -> Self {
+        Self {
+            slug: a.slug,
+            title: a.title,
+            description: a.description,
+            body: None,
+            tag_list: a.tags,
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            favorited: a.favorited,
+            favorites_count: a.favorites_count,
+            author: a.author,
+        }
+    }
+}
+
+impl From<Article> for ArticleJson {
+    fn from(a: Article) -> Self {
+        Self {
+            body: Some(a.body),
+            ..a.summary.into()
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ArticleEnvelope {
+    pub article: ArticleJson,
+}
+
+impl From<Article> for ArticleEnvelope {
+    fn from(a: Article) -> Self {
+        Self { article: a.into() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleListJson {
+    pub articles: Vec<ArticleJson>,
+    pub articles_count: i64,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CommentJson {
+    pub id: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub body: String,
+    pub author: Profile,
+}
+
+impl From<Comment> for CommentJson {
+    fn from(c: Comment) -> Self {
+        Self {
+            id: c.id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            body: c.body,
+            author: c.author,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommentEnvelope {
+    pub comment: CommentJson,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommentsJson {
+    pub comments: Vec<CommentJson>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TagsJson {
+    pub tags: Vec<String>,
+}
+
+/// A field that may be absent (`None`), `null` (`Some(None)`) or set (`Some(Some(v))`): the
+/// contract gives absent and `null` different meanings on updates.
+pub type Patch<T> = Option<Option<T>>;
+
+fn patch<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Patch<T>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// `{"user": {"username", "email", "password"}}`; `null` reads as blank.
+#[derive(Debug, Deserialize)]
+pub struct RegisterRequest {
+    pub user: RegisterUser,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegisterUser {
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginRequest {
+    pub user: LoginUser,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginUser {
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateUserRequest {
+    pub user: UpdateUser,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateUser {
+    #[serde(default, deserialize_with = "patch")]
+    pub email: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub username: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub password: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub image: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub bio: Patch<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArticleRequest {
+    pub article: ArticleFields,
+}
+
+/// The fields of a new article or of a change to one.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleFields {
+    #[serde(default, deserialize_with = "patch")]
+    pub title: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub description: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub body: Patch<String>,
+    #[serde(default, deserialize_with = "patch")]
+    pub tag_list: Patch<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommentRequest {
+    pub comment: CommentFields,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CommentFields {
+    #[serde(default)]
+    pub body: Option<String>,
+}
