@@ -14,12 +14,12 @@ export LEPTOS_WASM_OPT_VERSION ?= version_132
 
 WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: help setup run build dev fmt lint wasm-guard unit e2e test size
+.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-setup: ## Install what is missing (wasm target, cargo-leptos, wasm-bindgen, sass, wasm-opt, chromium, Playwright)
+setup: ## Install what is missing (wasm target, cargo-leptos, wasm-bindgen, sass, wasm-opt, chromium, Playwright, hurl)
 	@bash scripts/setup.sh
 
 build: setup ## Release build: target/release/quire and target/site
@@ -51,8 +51,11 @@ unit: setup ## Rust tests: unit, service and router tests
 e2e: build ## Playwright in headless Chromium against the release build
 	@bash scripts/e2e.sh
 
+conformance: build ## The official RealWorld API suite (154 Hurl requests) against the release build
+	@bash scripts/conformance.sh
+
 size: build ## Size of the release wasm bundle, raw and gzip
 	@f=target/site/pkg/quire.wasm; echo "wasm: $$(stat -c %s $$f) bytes raw, $$(gzip -9 -c $$f | wc -c) bytes gzip"
 
-test: lint unit e2e ## Everything CI runs: lint, Rust tests, e2e
+test: lint unit e2e conformance ## Everything CI runs: lint, Rust tests, e2e, API conformance
 	@echo "make test: all checks passed"

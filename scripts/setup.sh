@@ -5,7 +5,7 @@
 # step looks the way it does.
 #
 #   scripts/setup.sh            everything
-#   scripts/setup.sh rust node  only those parts (rust, leptos, bindgen, node, chromium, e2e)
+#   scripts/setup.sh rust node  only those parts (rust, leptos, bindgen, node, chromium, e2e, hurl)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +15,7 @@ BUILD_TMP="$CACHE/tool-builds"
 CARGO_LEPTOS_VERSION=0.3.11
 SASS_VERSION=1.93.2
 BINARYEN_VERSION=132.0.0
+HURL_VERSION=8.0.1
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -104,6 +105,24 @@ setup_e2e() {
   fi
 }
 
+# Hurl runs the RealWorld API conformance suite. crates.io has it as source only (npm's package
+# downloads its binary from GitHub); 8.0.1 is the newest that builds with this rustc. Its
+# bindings are generated with libclang and it links libxml2 and OpenSSL.
+setup_hurl() {
+  if have hurl && hurl --version 2>/dev/null | head -n1 | grep -q "^hurl $HURL_VERSION "; then
+    return
+  fi
+  local missing=() pkg
+  for pkg in libclang1-14 libxml2-dev libssl-dev pkg-config; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  say "building hurl $HURL_VERSION from crates.io (about 5 minutes)"
+  LIBCLANG_PATH=/usr/lib/llvm-14/lib \
+    BINDGEN_EXTRA_CLANG_ARGS=-I/usr/lib/gcc/x86_64-linux-gnu/12/include \
+    cargo install "hurl@$HURL_VERSION" --locked --target-dir "$BUILD_TMP/target"
+}
+
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(rust node chromium e2e leptos bindgen)
+[ ${#parts[@]} -gt 0 ] || parts=(rust node chromium e2e hurl leptos bindgen)
 for part in "${parts[@]}"; do "setup_$part"; done
