@@ -204,33 +204,15 @@ async fn sign_up_errors_name_the_field() {
         assert_eq!(error_of(&response.json(), field), message, "{user}");
     }
     app.api_user("taken").await;
-    let dup = |username: &str, email: &str| json!({"user": {"username": username, "email": email, "password": PASSWORD}});
-    let response = app
-        .api(
-            "POST",
-            "/api/users",
-            None,
-            Some(dup("TAKEN", "new@example.test")),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::CONFLICT);
-    assert_eq!(
-        error_of(&response.json(), "username"),
-        "has already been taken"
-    );
-    let response = app
-        .api(
-            "POST",
-            "/api/users",
-            None,
-            Some(dup("new", "taken@example.test")),
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::CONFLICT);
-    assert_eq!(
-        error_of(&response.json(), "email"),
-        "has already been taken"
-    );
+    for (username, email, field) in [
+        ("TAKEN", "new@example.test", "username"),
+        ("new", "taken@example.test", "email"),
+    ] {
+        let user = json!({"user": {"username": username, "email": email, "password": PASSWORD}});
+        let response = app.api("POST", "/api/users", None, Some(user)).await;
+        assert_eq!(response.status, StatusCode::CONFLICT, "{field}");
+        assert_eq!(error_of(&response.json(), field), "has already been taken");
+    }
 }
 
 #[tokio::test]
