@@ -15,6 +15,7 @@ use crate::pages::login::LoginPage;
 use crate::pages::not_found::NotFoundPage;
 use crate::pages::profile::{FavoritesPage, ProfilePage};
 use crate::pages::register::RegisterPage;
+use crate::pages::search::SearchPage;
 use crate::pages::settings::SettingsPage;
 use crate::server::user::current_user;
 
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/editor") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/editor/:slug") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/tag/:tag") view=TagPage ssr=SsrMode::Async />
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
                     <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/profile/:username/favorites")

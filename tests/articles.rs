@@ -3,27 +3,11 @@
 
 mod common;
 
-use common::{PASSWORD, TestApp};
+use common::TestApp;
 use quire::db::article::ArticleFilter;
 use quire::error::{AppError, Entity};
 use quire::model::article::{ArticleDraft, ArticlePatch};
-use quire::model::user::NewUser;
-use quire::service::{article, comment, profile, user};
-
-async fn sign_up(app: &TestApp, name: &str) -> i64 {
-    user::register(
-        &app.state,
-        "t",
-        NewUser {
-            username: name.into(),
-            email: format!("{name}@example.test"),
-            password: PASSWORD.into(),
-        },
-    )
-    .await
-    .expect("sign-up")
-    .id
-}
+use quire::service::{article, comment, profile};
 
 fn draft(title: &str, tags: &[&str]) -> ArticleDraft {
     ArticleDraft {
@@ -44,7 +28,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 #[tokio::test]
 async fn an_article_gets_a_slug_sorted_tags_and_sanitised_html() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
+    let alice = app.sign_up("alice").await;
     let mut new = draft(
         "How to Train Your Dragon",
         &[" Dragons ", "training", "dragons"],
@@ -68,7 +52,7 @@ async fn an_article_gets_a_slug_sorted_tags_and_sanitised_html() {
 #[tokio::test]
 async fn duplicate_titles_get_distinct_slugs() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
+    let alice = app.sign_up("alice").await;
     let first = article::create(&app.state, alice, draft("Same Title", &[]))
         .await
         .unwrap();
@@ -83,7 +67,7 @@ async fn duplicate_titles_get_distinct_slugs() {
 #[tokio::test]
 async fn invalid_drafts_are_refused() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
+    let alice = app.sign_up("alice").await;
     let err = article::create(&app.state, alice, draft("", &[]))
         .await
         .unwrap_err();
@@ -100,8 +84,8 @@ async fn invalid_drafts_are_refused() {
 #[tokio::test]
 async fn only_the_author_may_edit_or_delete() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
     let a = article::create(&app.state, alice, draft("Mine", &["x"]))
         .await
         .unwrap();
@@ -136,7 +120,7 @@ async fn only_the_author_may_edit_or_delete() {
 #[tokio::test]
 async fn a_new_title_moves_the_slug_and_the_old_one_still_leads_there() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
+    let alice = app.sign_up("alice").await;
     let a = article::create(&app.state, alice, draft("First Name", &["keep"]))
         .await
         .unwrap();
@@ -173,8 +157,8 @@ async fn a_new_title_moves_the_slug_and_the_old_one_still_leads_there() {
 #[tokio::test]
 async fn deleting_an_article_deletes_its_comments_favorites_and_tag_links() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
     let a = article::create(&app.state, alice, draft("Doomed", &["a", "b"]))
         .await
         .unwrap();
@@ -216,8 +200,8 @@ async fn deleting_an_article_deletes_its_comments_favorites_and_tag_links() {
 #[tokio::test]
 async fn favorites_are_idempotent_and_counted() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
     article::create(&app.state, alice, draft("Liked", &[]))
         .await
         .unwrap();
@@ -248,8 +232,8 @@ async fn favorites_are_idempotent_and_counted() {
 #[tokio::test]
 async fn concurrent_favorites_leave_one_row_and_a_true_count() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
     article::create(&app.state, alice, draft("Race", &[]))
         .await
         .unwrap();
@@ -276,8 +260,8 @@ async fn concurrent_favorites_leave_one_row_and_a_true_count() {
 #[tokio::test]
 async fn lists_are_newest_first_paged_and_filtered() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
     for i in 0..12 {
         let tags: &[&str] = if i % 2 == 0 { &["even"] } else { &["odd"] };
         article::create(&app.state, alice, draft(&format!("Alice {i}"), tags))
@@ -340,9 +324,9 @@ async fn lists_are_newest_first_paged_and_filtered() {
 #[tokio::test]
 async fn the_feed_shows_followed_authors_only() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
-    let carol = sign_up(&app, "carol").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
+    let carol = app.sign_up("carol").await;
     article::create(&app.state, alice, draft("By Alice", &[]))
         .await
         .unwrap();
@@ -405,9 +389,9 @@ async fn the_feed_shows_followed_authors_only() {
 #[tokio::test]
 async fn comments_can_be_deleted_by_their_author_and_the_articles_author_only() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
-    let bob = sign_up(&app, "bob").await;
-    let carol = sign_up(&app, "carol").await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
+    let carol = app.sign_up("carol").await;
     article::create(&app.state, alice, draft("Talk", &[]))
         .await
         .unwrap();
@@ -469,7 +453,7 @@ async fn comments_can_be_deleted_by_their_author_and_the_articles_author_only() 
 #[tokio::test]
 async fn comments_list_oldest_first() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
+    let alice = app.sign_up("alice").await;
     article::create(&app.state, alice, draft("Thread", &[]))
         .await
         .unwrap();
@@ -490,7 +474,7 @@ async fn comments_list_oldest_first() {
 #[tokio::test]
 async fn popular_tags_count_live_articles_only() {
     let app = TestApp::new().await;
-    let alice = sign_up(&app, "alice").await;
+    let alice = app.sign_up("alice").await;
     article::create(&app.state, alice, draft("A", &["rust", "web"]))
         .await
         .unwrap();

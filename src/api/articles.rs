@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiUser, ListQuery};
 use super::wire::{
-    ArticleEnvelope, ArticleFields, ArticleListJson, ArticleRequest, Patch, TagsJson,
+    ArticleEnvelope, ArticleFields, ArticleListJson, ArticleRequest, Patch, SearchJson, TagsJson,
 };
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -162,6 +162,30 @@ pub async fn unfavorite(
 ) -> AppResult<Json<ArticleEnvelope>> {
     let article = service::article::unfavorite(&state, me.user.id, &slug).await?;
     Ok(Json(article.into()))
+}
+
+/// Our extension beside the contract: `GET /api/search?q&limit&offset`, the search page's
+/// results as JSON (articles best first, each with a `snippet` whose matched words are in
+/// `hits`, and the matching `authors`).
+pub async fn search(
+    State(state): State<AppState>,
+    viewer: Option<ApiUser>,
+    query: ListQuery,
+) -> AppResult<Json<SearchJson>> {
+    let text = query.q.clone().unwrap_or_default();
+    let (hits, total, authors) = service::search::search_range(
+        &state,
+        viewer.map(|v| v.user.id),
+        &text,
+        query.limit,
+        query.offset,
+    )
+    .await?;
+    Ok(Json(SearchJson {
+        articles: hits.into_iter().map(Into::into).collect(),
+        articles_count: total,
+        authors,
+    }))
 }
 
 /// The most used tags (at most `TAGS_LISTED`).

@@ -177,6 +177,8 @@ pub struct ListQuery {
     pub tag: Option<String>,
     pub author: Option<String>,
     pub favorited: Option<String>,
+    /// The text of a search (`/api/search`).
+    pub q: Option<String>,
 }
 
 pub const DEFAULT_LIMIT: i64 = 20;
@@ -211,6 +213,7 @@ impl ListQuery {
                 "tag" => query.tag = text(),
                 "author" => query.author = text(),
                 "favorited" => query.favorited = text(),
+                "q" => query.q = text(),
                 _ => {}
             }
         }

@@ -61,6 +61,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/articles/{slug}/comments/{id}", delete(comments::delete))
         .route("/tags", get(articles::tags))
+        .route("/search", get(articles::search))
         .route("/openapi.yml", get(openapi))
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)

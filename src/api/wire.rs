@@ -5,6 +5,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::db::user::UserRecord;
 use crate::model::article::{Article, ArticleSummary, Comment, Profile};
+use crate::model::search::SearchHit;
 
 /// `{"user": {...}}`: the signed-in user with their token.
 #[derive(Debug, Serialize)]
@@ -131,6 +132,39 @@ pub struct CommentEnvelope {
 #[derive(Debug, Serialize)]
 pub struct CommentsJson {
     pub comments: Vec<CommentJson>,
+}
+
+/// An article found by a search: the list shape plus the passage that matched.
+#[derive(Debug, Serialize)]
+pub struct SearchHitJson {
+    #[serde(flatten)]
+    pub article: ArticleJson,
+    pub snippet: String,
+    /// The matched words of `snippet`, in order.
+    pub hits: Vec<String>,
+}
+
+impl From<SearchHit> for SearchHitJson {
+    fn from(hit: SearchHit) -> Self {
+        Self {
+            article: hit.summary.into(),
+            snippet: hit.snippet.iter().map(|p| p.text.as_str()).collect(),
+            hits: hit
+                .snippet
+                .into_iter()
+                .filter(|p| p.hit)
+                .map(|p| p.text)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchJson {
+    pub articles: Vec<SearchHitJson>,
+    pub articles_count: i64,
+    pub authors: Vec<Profile>,
 }
 
 #[derive(Debug, Serialize)]

@@ -8,6 +8,7 @@ use crate::app::Auth;
 use crate::components::avatar_url;
 use crate::error::AppError;
 use crate::model::article::{ArticleList, ArticleSummary, Page, Profile};
+use crate::model::search::SnippetPart;
 use crate::server::article::{FavoriteArticle, FollowProfile, list_articles};
 
 /// Sets the HTTP status of the page being rendered on the server (404, 403...).
@@ -224,8 +225,29 @@ pub fn FollowButton(profile: Profile) -> impl IntoView {
 
 /// One article in a list.
 #[component]
-pub fn ArticlePreview(article: ArticleSummary) -> impl IntoView {
+pub fn ArticlePreview(
+    article: ArticleSummary,
+    /// The passage that matched a search, its matched words marked.
+    #[prop(optional)]
+    snippet: Option<Vec<SnippetPart>>,
+) -> impl IntoView {
     let href = format!("/article/{}", article.slug);
+    let snippet = snippet.filter(|parts| !parts.is_empty()).map(|parts| {
+        view! {
+            <p class="search-snippet">
+                {parts
+                    .into_iter()
+                    .map(|part| {
+                        if part.hit {
+                            view! { <mark>{part.text}</mark> }.into_any()
+                        } else {
+                            part.text.into_any()
+                        }
+                    })
+                    .collect_view()}
+            </p>
+        }
+    });
     view! {
         <div class="article-preview">
             <ArticleMeta author=article.author created_at=article.created_at>
@@ -238,6 +260,7 @@ pub fn ArticlePreview(article: ArticleSummary) -> impl IntoView {
             <a href=href class="preview-link">
                 <h1>{article.title}</h1>
                 <p>{article.description}</p>
+                {snippet}
                 <span>"Read more..."</span>
                 <TagPills tags=article.tags />
             </a>

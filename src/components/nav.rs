@@ -39,6 +39,15 @@ pub fn Navbar() -> impl IntoView {
                 <a class="navbar-brand" href="/">
                     "quire"
                 </a>
+                <form class="nav-search" method="get" action="/search" role="search">
+                    <input
+                        class="form-control"
+                        type="search"
+                        name="q"
+                        placeholder="Search"
+                        aria-label="Search articles and authors"
+                    />
+                </form>
                 <ul class="nav navbar-nav pull-xs-right">
                     <NavLink href="/">"Home"</NavLink>
                     <Transition fallback=|| ()>

@@ -109,8 +109,19 @@ pub struct ArticleWrite<'a> {
 
 /// `select <summary columns> from articles a join users u`, with `viewer`'s flags.
 fn select_summaries(viewer: Option<i64>) -> QueryBuilder<'static, Sqlite> {
-    let mut q = QueryBuilder::new(
-        "select a.id, a.slug, a.title, a.description, a.created_at, a.updated_at,
+    select_summaries_and("", viewer)
+}
+
+/// `select <extra>, <summary columns> from articles a join users u`: `extra` is trusted SQL
+/// (column expressions ending in a comma), never user text.
+pub(super) fn select_summaries_and(
+    extra: &'static str,
+    viewer: Option<i64>,
+) -> QueryBuilder<'static, Sqlite> {
+    let mut q = QueryBuilder::new("select ");
+    q.push(extra);
+    q.push(
+        " a.id, a.slug, a.title, a.description, a.created_at, a.updated_at,
          a.favorites_count, u.username as author_username, u.bio as author_bio,
          u.image as author_image,
          exists(select 1 from favorites f where f.article_id = a.id and f.user_id = ",
@@ -336,7 +347,8 @@ pub async fn tags_of(db: &mut SqliteConnection, ids: &[i64]) -> AppResult<Vec<(i
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// Replaces the article's tags with `tags` (already normalised, at most a handful).
+/// Replaces the article's tags with `tags` (already normalised, at most a handful), and the
+/// searchable copy of them in `articles.tag_list`.
 pub async fn set_tags(
     db: &mut SqliteConnection,
     article_id: i64,
@@ -360,6 +372,11 @@ pub async fn set_tags(
         .execute(&mut *db)
         .await?;
     }
+    sqlx::query("update articles set tag_list = $1 where id = $2 and tag_list <> $1")
+        .bind(tags.join(" "))
+        .bind(article_id)
+        .execute(&mut *db)
+        .await?;
     Ok(())
 }
 

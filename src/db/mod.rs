@@ -9,6 +9,7 @@
 pub mod article;
 pub mod comment;
 pub mod follow;
+pub mod search;
 pub mod session;
 pub mod token;
 pub mod user;

@@ -1,6 +1,7 @@
 //! Shared data types (server and browser) and their pure validation rules.
 
 pub mod article;
+pub mod search;
 pub mod user;
 
 /// True when `s` holds U+0000, which no text field accepts (PostgreSQL cannot store it).

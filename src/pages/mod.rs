@@ -7,4 +7,5 @@ pub mod login;
 pub mod not_found;
 pub mod profile;
 pub mod register;
+pub mod search;
 pub mod settings;

@@ -3,6 +3,7 @@
 //! `/rpc` so that `/api` stays the REST API's.
 
 pub mod article;
+pub mod search;
 pub mod user;
 
 /// The URL prefix of every server function.

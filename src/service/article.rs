@@ -228,11 +228,7 @@ pub async fn list_range(
     let items = rows
         .into_iter()
         .map(|row| {
-            let mine: Vec<String> = tags
-                .iter_mut()
-                .filter(|(id, _)| *id == row.id)
-                .map(|(_, t)| std::mem::take(t))
-                .collect();
+            let mine = super::take_tags(&mut tags, row.id);
             row.into_summary(mine)
         })
         .collect();
@@ -246,14 +242,7 @@ pub async fn list(
     filter: &ArticleFilter,
     page: u32,
 ) -> AppResult<Page<ArticleSummary>> {
-    if page == 0 || page > MAX_PAGE {
-        return Err(AppError::validation(
-            "page",
-            format!("must be between 1 and {MAX_PAGE}"),
-        ));
-    }
-    let limit = i64::from(PAGE_SIZE);
-    let offset = i64::from(page - 1) * limit;
+    let (limit, offset) = super::page_window(page, MAX_PAGE)?;
     let (items, total) = list_range(state, viewer, filter, limit, offset).await?;
     Ok(Page {
         items,

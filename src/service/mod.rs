@@ -4,5 +4,30 @@
 pub mod article;
 pub mod comment;
 pub mod profile;
+pub mod search;
 pub mod token;
 pub mod user;
+
+use crate::error::{AppError, AppResult};
+use crate::model::article::PAGE_SIZE;
+
+/// `(limit, offset)` of page `page` (1-based) of a list, `PAGE_SIZE` a page; a page outside
+/// `1..=max` is a 422 rather than a slow scan.
+pub(crate) fn page_window(page: u32, max: u32) -> AppResult<(i64, i64)> {
+    if page == 0 || page > max {
+        return Err(AppError::validation(
+            "page",
+            format!("must be between 1 and {max}"),
+        ));
+    }
+    let limit = i64::from(PAGE_SIZE);
+    Ok((limit, i64::from(page - 1) * limit))
+}
+
+/// Takes the tags of article `id` out of `(article id, tag)` pairs (as `tags_of` gives them).
+pub(crate) fn take_tags(tags: &mut [(i64, String)], id: i64) -> Vec<String> {
+    tags.iter_mut()
+        .filter(|(of, _)| *of == id)
+        .map(|(_, tag)| std::mem::take(tag))
+        .collect()
+}

@@ -69,9 +69,20 @@ impl TestApp {
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("quire.db");
-        let mut config = Config::for_tests(&path);
+        Self::open(dir, &path, change).await
+    }
+
+    /// An app over an existing database file, migrated to the latest version as it opens
+    /// (`restart` is not for these).
+    pub async fn at(path: &std::path::Path) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::open(dir, path, |_| {}).await
+    }
+
+    async fn open(dir: TempDir, path: &std::path::Path, change: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::for_tests(path);
         change(&mut config);
-        let db = Db::open(&path).await.expect("open database");
+        let db = Db::open(path).await.expect("open database");
         db.migrate().await.expect("migrate");
         let options = LeptosOptions::builder().output_name("quire").build();
         let state = AppState::new(db, config, options).expect("state");
@@ -253,6 +264,22 @@ impl TestApp {
             .as_str()
             .expect("a token")
             .to_owned()
+    }
+
+    /// Signs `name` up through the service (email `name@example.test`); returns the user id.
+    pub async fn sign_up(&self, name: &str) -> i64 {
+        quire::service::user::register(
+            &self.state,
+            "t",
+            quire::model::user::NewUser {
+                username: name.into(),
+                email: format!("{name}@example.test"),
+                password: PASSWORD.into(),
+            },
+        )
+        .await
+        .expect("sign-up")
+        .id
     }
 
     /// Publishes an article through the API and returns its slug.

@@ -1,0 +1,118 @@
+//! `/search?q=…&page=N`: matching authors, then articles best first, each with the passage
+//! that matched. Works signed out and without JavaScript (the navbar's box is a GET form).
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::article::{ArticlePreview, Pagination, set_status};
+use crate::components::avatar_url;
+use crate::components::form::ssr_text;
+use crate::model::search::SearchResults;
+use crate::pages::home::page_param;
+use crate::server::search::search;
+
+/// `/search?q=…&page=N` for `q`: the address of one page of results.
+pub fn search_href(q: &str, page: u32) -> String {
+    let mut href = String::from("/search?q=");
+    for b in q.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                href.push(char::from(b));
+            }
+            _ => href.push_str(&format!("%{b:02X}")),
+        }
+    }
+    if page > 1 {
+        href.push_str(&format!("&page={page}"));
+    }
+    href
+}
+
+#[component]
+pub fn SearchPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
+    let page = page_param();
+    let results = Resource::new(move || (q.get(), page.get()), |(q, page)| search(q, page));
+    view! {
+        <Title text=move || ssr_text(format!("Search: {}", q.get())) />
+        <div class="search-page">
+            <div class="container page">
+                <h1 class="search-heading">"Search"</h1>
+                <form class="search-form" method="get" action="/search" role="search">
+                    <input
+                        class="form-control form-control-lg"
+                        type="search"
+                        name="q"
+                        aria-label="Search articles and authors"
+                        placeholder="Words from a title, a text, a tag or an author"
+                        prop:value=move || q.get()
+                    />
+                    <button class="btn btn-lg btn-primary" type="submit">"Search"</button>
+                </form>
+                <Transition fallback=|| view! { <p>"Searching..."</p> }>
+                    {move || Suspend::new(async move {
+                        match results.await {
+                            Ok(found) => view! { <Results found q=q.get_untracked() /> }.into_any(),
+                            Err(error) => {
+                                set_status(&error);
+                                view! { <p class="error-messages">{error.to_string()}</p> }.into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Results(found: SearchResults, q: String) -> impl IntoView {
+    if q.trim().is_empty() {
+        return view! { <p class="search-empty">"Type a word to search for."</p> }.into_any();
+    }
+    let SearchResults { authors, articles } = found;
+    let pages = articles.pages();
+    let page = articles.page;
+    let total = articles.total;
+    let nothing = authors.is_empty() && articles.items.is_empty();
+    let href = Callback::new(move |n: u32| search_href(&q, n));
+    view! {
+        {(!authors.is_empty()).then(|| view! {
+            <section class="search-authors" aria-label="Authors">
+                <h2>"Authors"</h2>
+                <ul>
+                    {authors.into_iter().map(|author| {
+                        let href = format!("/profile/{}", author.username);
+                        view! {
+                            <li>
+                                <a href=href class="author">
+                                    <img src=avatar_url(author.image.as_deref()) alt="" />
+                                    {author.username}
+                                </a>
+                                {author.bio.map(|bio| view! { <span class="bio">{bio}</span> })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        <section class="search-articles" aria-label="Articles">
+            {if nothing {
+                view! { <p class="search-empty">"Nothing matches. Try fewer or other words."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="search-count">
+                        {format!("{total} article{} found", if total == 1 { "" } else { "s" })}
+                    </p>
+                    {articles.items.into_iter().map(|hit| view! {
+                        <ArticlePreview article=hit.summary snippet=hit.snippet />
+                    }).collect_view()}
+                    <Pagination page pages href />
+                }.into_any()
+            }}
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,15 @@
+//! The search server function.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::search::SearchResults;
+
+/// Page `page` of what matches `q`: authors, then articles best first with a snippet each.
+#[server(prefix = "/rpc", endpoint = "search")]
+pub async fn search(q: String, page: u32) -> Result<SearchResults, AppError> {
+    use crate::auth::request;
+    let (state, _, session) = request::parts().await?;
+    let viewer = request::viewer(&state, &session).await?;
+    crate::service::search::search(&state, viewer, &q, page).await
+}

@@ -1,0 +1,323 @@
+//! Search: service tests (ranking, snippets, hostile queries, the index following every write)
+//! and router tests of `/search` and `/api/search`, on a fresh SQLite database each.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::TestApp;
+use quire::model::article::{ArticleDraft, ArticlePatch};
+use quire::model::search::SearchResults;
+use quire::service::{article, search};
+
+async fn write(app: &TestApp, author: i64, title: &str, body: &str, tags: &[&str]) -> String {
+    let draft = ArticleDraft {
+        title: title.into(),
+        description: "A description".into(),
+        body: body.into(),
+        tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+    };
+    article::create(&app.state, author, draft)
+        .await
+        .expect("publish")
+        .summary
+        .slug
+}
+
+async fn find(app: &TestApp, q: &str) -> SearchResults {
+    search::search(&app.state, None, q, 1)
+        .await
+        .unwrap_or_else(|e| panic!("search {q:?}: {e:?}"))
+}
+
+fn titles(found: &SearchResults) -> Vec<String> {
+    found
+        .articles
+        .items
+        .iter()
+        .map(|h| h.summary.title.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn title_matches_rank_above_body_matches() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    write(
+        &app,
+        alice,
+        "Cooking pasta",
+        "Boil water. Then think about lifetimes.",
+        &[],
+    )
+    .await;
+    write(
+        &app,
+        alice,
+        "Lifetimes explained",
+        "Borrowing, briefly.",
+        &[],
+    )
+    .await;
+    write(&app, alice, "Gardening", "Nothing about that here.", &[]).await;
+    let found = find(&app, "lifetimes").await;
+    assert_eq!(titles(&found), ["Lifetimes explained", "Cooking pasta"]);
+    assert_eq!(found.articles.total, 2);
+}
+
+#[tokio::test]
+async fn snippets_mark_the_matched_words() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    let body = format!(
+        "{} The borrow checker keeps references honest. {}",
+        "Filler words here. ".repeat(30),
+        "More filler. ".repeat(30)
+    );
+    write(&app, alice, "Notes", &body, &[]).await;
+    let found = find(&app, "borrow checker").await;
+    let hit = &found.articles.items[0];
+    let marked: Vec<&str> = hit
+        .snippet
+        .iter()
+        .filter(|p| p.hit)
+        .map(|p| p.text.as_str())
+        .collect();
+    assert_eq!(marked, ["borrow", "checker"]);
+    let text: String = hit.snippet.iter().map(|p| p.text.as_str()).collect();
+    assert!(text.contains("keeps references honest"), "{text}");
+    assert!(
+        text.len() < body.len() / 2,
+        "a snippet, not the body: {text}"
+    );
+}
+
+#[tokio::test]
+async fn the_last_word_matches_as_a_prefix_and_tags_count() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    write(
+        &app,
+        alice,
+        "Why Rust",
+        "Memory safety without a collector.",
+        &["systems"],
+    )
+    .await;
+    write(&app, alice, "Running shoes", "Comfortable ones.", &[]).await;
+    assert_eq!(titles(&find(&app, "rus").await), ["Why Rust"]);
+    assert_eq!(titles(&find(&app, "systems").await), ["Why Rust"]);
+    // No stemming (it would turn "rus" into "ru" and find "running"), but the prefix finds
+    // plurals; diacritics are folded.
+    assert_eq!(titles(&find(&app, "collector").await), ["Why Rust"]);
+    assert_eq!(titles(&find(&app, "mémory").await), ["Why Rust"]);
+    // Every word must match.
+    assert!(titles(&find(&app, "rust shoes").await).is_empty());
+}
+
+#[tokio::test]
+async fn hostile_queries_give_results_or_nothing_never_an_error() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    write(
+        &app,
+        alice,
+        "AND NEAR title",
+        "quotes \"and\" stars * everywhere",
+        &[],
+    )
+    .await;
+    let long = "a".repeat(1000);
+    let many = "word ".repeat(500);
+    for q in [
+        "\"",
+        "\"\"\"",
+        "AND",
+        "OR NOT",
+        "NEAR(",
+        "NEAR(a b",
+        "*",
+        "title:",
+        "title:rust",
+        "body: AND OR",
+        "a -b",
+        "(",
+        ")",
+        "{}",
+        "^",
+        "%",
+        "_",
+        "\\",
+        "'; drop table articles; --",
+        "🦀",
+        "🦀 rust 🦀",
+        "\u{0}",
+        "   ",
+        "",
+        long.as_str(),
+        many.as_str(),
+        "ünïcödé 中文 العربية",
+    ] {
+        let found = search::search(&app.state, None, q, 1).await;
+        assert!(found.is_ok(), "{q:?}: {found:?}");
+    }
+    assert_eq!(titles(&find(&app, "AND").await), ["AND NEAR title"]);
+    assert_eq!(titles(&find(&app, "near(").await), ["AND NEAR title"]);
+    assert_eq!(titles(&find(&app, "title: and").await), ["AND NEAR title"]);
+    let count: i64 = sqlx::query_scalar("select count(*) from articles")
+        .fetch_one(&app.state.db.reader)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "the articles table survived");
+}
+
+#[tokio::test]
+async fn results_follow_edits_and_deletes() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    let slug = write(&app, alice, "Old title", "About zebras.", &["animals"]).await;
+    assert_eq!(titles(&find(&app, "zebras").await), ["Old title"]);
+
+    let patch = ArticlePatch {
+        title: Some("New title".into()),
+        body: Some("About giraffes.".into()),
+        tags: Some(vec!["savanna".into()]),
+        ..ArticlePatch::default()
+    };
+    let slug = article::update(&app.state, alice, &slug, patch)
+        .await
+        .unwrap()
+        .summary
+        .slug;
+    assert!(titles(&find(&app, "zebras").await).is_empty());
+    assert!(titles(&find(&app, "animals").await).is_empty());
+    assert_eq!(titles(&find(&app, "giraffes").await), ["New title"]);
+    assert_eq!(titles(&find(&app, "savanna").await), ["New title"]);
+    assert!(titles(&find(&app, "old").await).is_empty());
+
+    article::delete(&app.state, alice, &slug).await.unwrap();
+    assert!(titles(&find(&app, "giraffes").await).is_empty());
+    assert_eq!(find(&app, "giraffes").await.articles.total, 0);
+}
+
+#[tokio::test]
+async fn authors_match_by_name_or_bio_and_pages_are_bounded() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("rustacean").await;
+    app.sign_up("bob").await;
+    for i in 0..12 {
+        write(&app, alice, &format!("Crab {i}"), "Ferris says hi.", &[]).await;
+    }
+    let found = find(&app, "rustac").await;
+    let names: Vec<&str> = found.authors.iter().map(|a| a.username.as_str()).collect();
+    assert_eq!(names, ["rustacean"]);
+    // LIKE wildcards are plain characters.
+    assert!(find(&app, "%").await.authors.is_empty());
+
+    let first = find(&app, "ferris").await;
+    assert_eq!(first.articles.total, 12);
+    assert_eq!(first.articles.items.len(), 10);
+    assert_eq!(first.articles.pages(), 2);
+    let second = search::search(&app.state, None, "ferris", 2).await.unwrap();
+    assert_eq!(second.articles.items.len(), 2);
+    for page in [0, 1001] {
+        let err = search::search(&app.state, None, "ferris", page)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), 422);
+    }
+}
+
+#[tokio::test]
+async fn the_search_page_and_the_api_answer_from_the_same_search() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    write(
+        &app,
+        alice,
+        "Pattern matching",
+        "Exhaustive <b>match</b> arms.",
+        &[],
+    )
+    .await;
+
+    let page = app.get("/search?q=exhaustive", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Pattern matching"), "{}", page.body);
+    assert!(
+        page.body.contains("<mark>Exhaustive</mark>"),
+        "{}",
+        page.body
+    );
+    // The body's markup is text in the snippet, never HTML.
+    assert!(!page.body.contains("<b>match</b>"));
+    for q in [
+        "%22",
+        "NEAR(",
+        "%F0%9F%A6%80",
+        "title%3A",
+        &"x".repeat(2000),
+    ] {
+        let page = app.get(&format!("/search?q={q}"), None).await;
+        assert_eq!(page.status, StatusCode::OK, "{q}");
+    }
+    let page = app.get("/search?q=x&page=5000", None).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let response = app
+        .api("GET", "/api/search?q=exhaust&limit=5", None, None)
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    let json = response.json();
+    assert_eq!(json["articlesCount"], 1);
+    assert_eq!(json["articles"][0]["title"], "Pattern matching");
+    assert_eq!(
+        json["articles"][0]["hits"],
+        serde_json::json!(["Exhaustive"])
+    );
+    assert!(json["articles"][0].get("body").is_none());
+    assert_eq!(json["authors"], serde_json::json!([]));
+    let response = app.api("GET", "/api/search?q=alice", None, None).await;
+    assert_eq!(response.json()["authors"][0]["username"], "alice");
+    let response = app.api("GET", "/api/search?q=x&limit=-1", None, None).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn articles_written_before_search_existed_are_found_after_the_migration() {
+    let dir = tempfile::tempdir().unwrap();
+    // Migrate a database only up to the version before search, and write an article there.
+    let old = dir.path().join("old-migrations");
+    std::fs::create_dir(&old).unwrap();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.contains("article_search") {
+            std::fs::copy(&path, old.join(&name)).unwrap();
+        }
+    }
+    let path = dir.path().join("quire.db");
+    let db = quire::db::Db::open(&path).await.unwrap();
+    sqlx::migrate::Migrator::new(old.as_path())
+        .await
+        .unwrap()
+        .run(&db.writer)
+        .await
+        .unwrap();
+    for sql in [
+        "insert into users (id, username, email, password_hash, created_at, updated_at)
+         values (1, 'early', 'early@example.test', 'x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+        "insert into articles (id, slug, title, description, body, body_html, author_id, created_at, updated_at)
+         values (1, 'first', 'First post', 'From before', 'About platypuses.', '<p>About platypuses.</p>', 1,
+                 '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+        "insert into tags (id, name) values (1, 'monotremes')",
+        "insert into article_tags (article_id, tag_id) values (1, 1)",
+    ] {
+        sqlx::query(sql).execute(&db.writer).await.unwrap();
+    }
+    db.close().await;
+
+    // The app opens it and applies the rest: the old article is in the index, tags too.
+    let app = TestApp::at(&path).await;
+    assert_eq!(titles(&find(&app, "platypus").await), ["First post"]);
+    assert_eq!(titles(&find(&app, "monotremes").await), ["First post"]);
+}
