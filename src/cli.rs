@@ -1,5 +1,8 @@
-//! The `quire` command line (ssr-only): `quire serve` (the default) and `quire migrate`.
+//! The `quire` command line (ssr-only): `serve` (the default), `migrate`, `user create`,
+//! `user promote`, `user reset-password`, `seed`, `backup` and `restore`. Every command has
+//! `--help`; a failure prints one clear line and exits 1.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
@@ -27,6 +30,71 @@ enum Command {
     Serve,
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Fill the database with demo users, articles, tags, comments, favorites and follows.
+    Seed {
+        /// How many users to create.
+        #[arg(long, default_value_t = 100)]
+        users: u32,
+        /// How many articles to create.
+        #[arg(long, default_value_t = 1000)]
+        articles: u32,
+        /// The random seed: the same numbers and seed give the same data.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// Write a consistent copy of the database to FILE (works while the server runs); the
+    /// copy is checked with `PRAGMA integrity_check` before it is kept.
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        file: PathBuf,
+    },
+    /// Replace the database with FILE, a backup. Refuses a damaged file or one from a newer
+    /// Quire, and then changes nothing. Stop the server first.
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account. Prints a generated password unless --password-stdin is given.
+    Create {
+        /// The username (letters, digits, '_' and '-', 2 to 32 characters).
+        #[arg(long)]
+        username: String,
+        /// The email address.
+        #[arg(long)]
+        email: String,
+        /// Make the account an admin.
+        #[arg(long)]
+        admin: bool,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Give an account the admin role (or take it back with --revoke).
+    Promote {
+        /// The account's username.
+        username: String,
+        /// Take the admin role away instead.
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Set a new password and end every session and API token of the account. Prints a
+    /// generated password unless --password-stdin is given.
+    ResetPassword {
+        /// The account's username.
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 /// Parses the command line, runs the command, and turns a failure into one clear line and
@@ -49,6 +117,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
     let leptos_options = leptos_options()?;
     let config = Config::from_env(leptos_options.site_addr)?;
     let path = config.database_path()?;
+    if let Command::Restore { file } = &command {
+        // Nothing is opened before the file has been checked.
+        return crate::ops::restore(file, &path).await;
+    }
     let db = Db::open(&path).await?;
     db.migrate().await?;
     match command {
@@ -65,7 +137,114 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .map_err(|e| anyhow!("cannot start: {e}"))?;
             crate::http::serve(state, key).await
         }
+        Command::Backup { file } => {
+            let done = crate::ops::backup(&db, &file).await;
+            db.close().await;
+            done
+        }
+        // Handled above, before the database is opened.
+        Command::Restore { .. } => Ok(()),
+        Command::Seed {
+            users,
+            articles,
+            seed,
+        } => {
+            let state = AppState::new(db.clone(), config, leptos_options)
+                .map_err(|e| anyhow!("cannot start: {e}"))?;
+            let plan = crate::ops::SeedPlan {
+                users,
+                articles,
+                seed,
+            };
+            let done = crate::ops::seed(&state, plan).await;
+            db.close().await;
+            done
+        }
+        Command::User { command } => {
+            let state = AppState::new(db.clone(), config, leptos_options)
+                .map_err(|e| anyhow!("cannot start: {e}"))?;
+            let done = user_command(&state, command).await;
+            db.close().await;
+            done
+        }
     }
+}
+
+async fn user_command(state: &AppState, command: UserCommand) -> anyhow::Result<()> {
+    use crate::service::user;
+    let failed = |e: crate::error::AppError| anyhow!("{}", e.messages().join("; "));
+    match command {
+        UserCommand::Create {
+            username,
+            email,
+            admin,
+            password_stdin,
+        } => {
+            let (password, generated) = new_password(password_stdin)?;
+            let new = crate::model::user::NewUser {
+                username,
+                email,
+                password: password.clone(),
+            };
+            let created = user::register(state, "cli", new).await.map_err(failed)?;
+            if admin {
+                user::set_admin(state, &created.username, true)
+                    .await
+                    .map_err(failed)?;
+            }
+            let role = if admin { "admin" } else { "user" };
+            println!("created {role} {} <{}>", created.username, created.email);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        UserCommand::Promote { username, revoke } => {
+            let changed = user::set_admin(state, &username, !revoke)
+                .await
+                .map_err(failed)?;
+            let now = if changed.is_admin {
+                "an admin"
+            } else {
+                "not an admin"
+            };
+            println!("{} is now {now}", changed.username);
+            Ok(())
+        }
+        UserCommand::ResetPassword {
+            username,
+            password_stdin,
+        } => {
+            let (password, generated) = new_password(password_stdin)?;
+            user::reset_password(state, &username, &password)
+                .await
+                .map_err(failed)?;
+            println!("{username}: password changed; every session and API token ended");
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The first line of standard input, or a generated password (and whether it was generated).
+fn new_password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from standard input")?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        return Ok((password, false));
+    }
+    use rand::Rng;
+    let password: String = rand::thread_rng()
+        .sample_iter(&rand::distributions::Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect();
+    Ok((password, true))
 }
 
 /// The site settings: `Leptos.toml` in the working folder (with `LEPTOS_*` variables taking

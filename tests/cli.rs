@@ -130,3 +130,169 @@ fn serve_is_the_default_and_answers_health_checks() {
         "the site settings come from Leptos.toml"
     );
 }
+
+fn run_ok(command: &mut Command) -> String {
+    let out = command.output().expect("the quire binary runs");
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        command,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `table  count` lines that backup and restore print.
+fn counts(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| l.starts_with("  "))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn seed_then_backup_then_restore_elsewhere_gives_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(quire(dir.path()).args(["seed", "--users", "30", "--articles", "300"]));
+    assert!(out.contains("seed: 30 users and 300 articles"), "{out}");
+
+    let backup = dir.path().join("backup.db");
+    let saved = run_ok(quire(dir.path()).arg("backup").arg(&backup));
+    assert!(saved.contains("integrity ok"), "{saved}");
+    assert!(
+        saved.contains("articles") && saved.contains("300"),
+        "{saved}"
+    );
+    // A backup never overwrites a file.
+    let out = quire(dir.path())
+        .arg("backup")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let restored = run_ok(quire(elsewhere.path()).arg("restore").arg(&backup));
+    assert_eq!(counts(&restored), counts(&saved));
+    // The restored database serves: its counts read back the same through a new backup.
+    let again = elsewhere.path().join("again.db");
+    let reread = run_ok(quire(elsewhere.path()).arg("backup").arg(&again));
+    assert_eq!(counts(&reread), counts(&saved));
+}
+
+#[test]
+fn a_damaged_or_foreign_file_is_refused_and_nothing_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    run_ok(quire(dir.path()).args(["seed", "--users", "5", "--articles", "40"]));
+    let backup = dir.path().join("good.db");
+    let before = run_ok(quire(dir.path()).arg("backup").arg(&backup));
+
+    let bytes = std::fs::read(&backup).unwrap();
+    let truncated = dir.path().join("truncated.db");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "just some notes, not a database").unwrap();
+    for bad in [&truncated, &text, &dir.path().join("missing.db")] {
+        let out = quire(dir.path()).arg("restore").arg(bad).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", bad.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("quire: "), "{err}");
+        assert_eq!(err.trim().lines().count(), 1, "one clear line: {err}");
+    }
+    // The live database is untouched.
+    let after = run_ok(
+        quire(dir.path())
+            .arg("backup")
+            .arg(dir.path().join("after.db")),
+    );
+    assert_eq!(counts(&after), counts(&before));
+}
+
+#[test]
+fn operators_create_promote_and_reset_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_ok(quire(dir.path()).args([
+        "user",
+        "create",
+        "--username",
+        "root_ed",
+        "--email",
+        "ed@example.test",
+        "--admin",
+    ]));
+    assert!(out.contains("created admin root_ed"), "{out}");
+    assert!(
+        out.contains("password: "),
+        "a generated password is shown: {out}"
+    );
+
+    let mut create = quire(dir.path());
+    create
+        .args([
+            "user",
+            "create",
+            "--username",
+            "bea",
+            "--email",
+            "bea@example.test",
+        ])
+        .arg("--password-stdin")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = create.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a fine long passphrase\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("password: "));
+
+    let out = run_ok(quire(dir.path()).args(["user", "promote", "bea"]));
+    assert!(out.contains("bea is now an admin"), "{out}");
+    let out = run_ok(quire(dir.path()).args(["user", "promote", "bea", "--revoke"]));
+    assert!(out.contains("bea is now not an admin"), "{out}");
+    let out = run_ok(quire(dir.path()).args(["user", "reset-password", "bea"]));
+    assert!(out.contains("password: "), "{out}");
+
+    // Clear refusals: a taken name, an unknown user, a bad password.
+    for args in [
+        vec![
+            "user",
+            "create",
+            "--username",
+            "bea",
+            "--email",
+            "other@example.test",
+        ],
+        vec!["user", "promote", "nobody"],
+        vec![
+            "user",
+            "create",
+            "--username",
+            "x",
+            "--email",
+            "not-an-email",
+        ],
+    ] {
+        let out = quire(dir.path()).args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("quire: "), "{args:?}: {err}");
+    }
+    for command in ["user", "seed", "backup", "restore"] {
+        let out = quire(dir.path())
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command} --help");
+    }
+}

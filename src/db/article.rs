@@ -2,7 +2,7 @@
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::{ArticleSummary, Profile};
 
 /// Which articles a list shows: every condition that is set must hold (none set: all articles).
@@ -105,6 +105,8 @@ pub struct ArticleWrite<'a> {
     pub description: &'a str,
     pub body: &'a str,
     pub body_html: &'a str,
+    /// The tags as one text for the search index: the normalised tags joined by spaces.
+    pub tag_list: &'a str,
 }
 
 /// `select <summary columns> from articles a join users u`, with `viewer`'s flags.
@@ -257,25 +259,16 @@ pub async fn slug_taken(
     Ok(found.is_some())
 }
 
+/// Inserts an article; its slug must be free (the service checks under the same write lock).
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
     author_id: i64,
     article: &ArticleWrite<'_>,
     now: &str,
 ) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
-        "insert into articles (slug, title, description, body, body_html, author_id, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $7) returning id",
-    )
-    .bind(article.slug)
-    .bind(article.title)
-    .bind(article.description)
-    .bind(article.body)
-    .bind(article.body_html)
-    .bind(author_id)
-    .bind(now)
-    .fetch_one(db)
-    .await?)
+    insert_unless_slug_taken(db, author_id, article, now)
+        .await?
+        .ok_or_else(|| AppError::Conflict(FieldErrors::single("title", "gives a slug in use")))
 }
 
 pub async fn update(
@@ -286,13 +279,14 @@ pub async fn update(
 ) -> AppResult<()> {
     sqlx::query(
         "update articles set slug = $1, title = $2, description = $3, body = $4, body_html = $5,
-         updated_at = $6 where id = $7",
+         tag_list = $6, updated_at = $7 where id = $8",
     )
     .bind(article.slug)
     .bind(article.title)
     .bind(article.description)
     .bind(article.body)
     .bind(article.body_html)
+    .bind(article.tag_list)
     .bind(now)
     .bind(id)
     .execute(db)
@@ -438,4 +432,113 @@ pub async fn remove_favorite(
             .await?;
     }
     Ok(removed)
+}
+
+/// Makes sure every tag in `names` exists; returns `(name, id)` for each. For bulk loads.
+pub async fn ensure_tags(
+    db: &mut SqliteConnection,
+    names: &[String],
+) -> AppResult<Vec<(String, i64)>> {
+    let mut ids = Vec::with_capacity(names.len());
+    for chunk in names.chunks(200) {
+        let mut q = QueryBuilder::<Sqlite>::new("insert into tags (name) ");
+        q.push_values(chunk, |mut row, name| {
+            row.push_bind(name.clone());
+        });
+        q.push(" on conflict (name) do nothing");
+        q.build().execute(&mut *db).await?;
+        let mut q = QueryBuilder::<Sqlite>::new("select name, id from tags where name in (");
+        let mut list = q.separated(", ");
+        for name in chunk {
+            list.push_bind(name.clone());
+        }
+        q.push(")");
+        ids.extend(
+            q.build_query_as::<(String, i64)>()
+                .fetch_all(&mut *db)
+                .await?,
+        );
+    }
+    Ok(ids)
+}
+
+/// Links a new article to tags that exist (`tag_ids`), in one statement. For bulk loads.
+pub async fn link_tags(
+    db: &mut SqliteConnection,
+    article_id: i64,
+    tag_ids: &[i64],
+) -> AppResult<()> {
+    if tag_ids.is_empty() {
+        return Ok(());
+    }
+    let mut q = QueryBuilder::<Sqlite>::new("insert into article_tags (article_id, tag_id) ");
+    q.push_values(tag_ids, |mut row, tag_id| {
+        row.push_bind(article_id).push_bind(*tag_id);
+    });
+    q.push(" on conflict do nothing");
+    q.build().execute(db).await?;
+    Ok(())
+}
+
+/// Marks the article a favorite of each of `user_ids`, in one statement; `recount` then sets
+/// the counts. For bulk loads.
+pub async fn add_favorites(
+    db: &mut SqliteConnection,
+    article_id: i64,
+    user_ids: &[i64],
+    now: &str,
+) -> AppResult<()> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    let mut q =
+        QueryBuilder::<Sqlite>::new("insert into favorites (user_id, article_id, created_at) ");
+    q.push_values(user_ids, |mut row, user_id| {
+        row.push_bind(*user_id)
+            .push_bind(article_id)
+            .push_bind(now.to_owned());
+    });
+    q.push(" on conflict (user_id, article_id) do nothing");
+    q.build().execute(db).await?;
+    Ok(())
+}
+
+/// Sets `favorites_count` from the favorites rows for the articles with ids in `first..=last`.
+pub async fn recount_favorites(db: &mut SqliteConnection, first: i64, last: i64) -> AppResult<()> {
+    sqlx::query(
+        "update articles set favorites_count =
+         (select count(*) from favorites f where f.article_id = articles.id)
+         where id between $1 and $2",
+    )
+    .bind(first)
+    .bind(last)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Inserts an article unless its slug is taken (now or as an old slug); `None` then.
+pub async fn insert_unless_slug_taken(
+    db: impl SqliteExecutor<'_>,
+    author_id: i64,
+    article: &ArticleWrite<'_>,
+    now: &str,
+) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "insert into articles (slug, title, description, body, body_html, tag_list, author_id,
+         created_at, updated_at)
+         select $1, $2, $3, $4, $5, $6, $7, $8, $8
+         where not exists (select 1 from article_slug_redirects where slug = $1)
+         on conflict (slug) do nothing returning id",
+    )
+    .bind(article.slug)
+    .bind(article.title)
+    .bind(article.description)
+    .bind(article.body)
+    .bind(article.body_html)
+    .bind(article.tag_list)
+    .bind(author_id)
+    .bind(now)
+    .fetch_optional(db)
+    .await?)
 }

@@ -117,3 +117,27 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<()> {
         .await?;
     Ok(())
 }
+
+/// Adds comments `(author id, body)` to an article in one statement. For bulk loads.
+pub async fn insert_many(
+    db: &mut sqlx::SqliteConnection,
+    article_id: i64,
+    comments: &[(i64, String)],
+    now: &str,
+) -> AppResult<()> {
+    if comments.is_empty() {
+        return Ok(());
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "insert into comments (article_id, author_id, body, created_at, updated_at) ",
+    );
+    q.push_values(comments, |mut row, (author_id, body)| {
+        row.push_bind(article_id)
+            .push_bind(*author_id)
+            .push_bind(body.clone())
+            .push_bind(now.to_owned())
+            .push_bind(now.to_owned());
+    });
+    q.build().execute(db).await?;
+    Ok(())
+}

@@ -9,6 +9,7 @@
 pub mod article;
 pub mod comment;
 pub mod follow;
+pub mod maintenance;
 pub mod search;
 pub mod session;
 pub mod token;

@@ -39,7 +39,8 @@ pub async fn find_owner(
     now: &str,
 ) -> AppResult<Option<TokenOwner>> {
     Ok(sqlx::query_as(
-        "select t.id as token_id, u.id, u.username, u.email, u.password_hash, u.bio, u.image
+        "select t.id as token_id, u.id, u.username, u.email, u.password_hash, u.bio, u.image,
+         u.is_admin
          from api_tokens t join users u on u.id = t.user_id
          where t.token_hash = $1 and t.expires_at > $2",
     )

@@ -14,6 +14,7 @@ pub struct UserRecord {
     pub password_hash: String,
     pub bio: Option<String>,
     pub image: Option<String>,
+    pub is_admin: bool,
 }
 
 impl UserRecord {
@@ -35,7 +36,7 @@ pub struct UserWrite<'a> {
     pub image: Option<&'a str>,
 }
 
-const COLUMNS: &str = "id, username, email, password_hash, bio, image";
+const COLUMNS: &str = "id, username, email, password_hash, bio, image, is_admin";
 
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
@@ -159,4 +160,15 @@ pub async fn update_password_hash(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Grants (or takes back) the admin role; false when there is no such user.
+pub async fn set_admin(db: impl SqliteExecutor<'_>, id: i64, admin: bool) -> AppResult<bool> {
+    Ok(sqlx::query("update users set is_admin = $1 where id = $2")
+        .bind(admin)
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
 }

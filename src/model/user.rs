@@ -152,6 +152,14 @@ impl SettingsPatch {
     }
 }
 
+/// The rules for a new password of the account `username` / `email`.
+pub fn validate_new_password(password: &str, username: &str, email: &str) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    check_password(&mut errors, "password", password);
+    check_password_is_personal(&mut errors, password, username, email);
+    errors.into_result()
+}
+
 fn check_username(errors: &mut FieldErrors, username: &str) {
     let len = username.chars().count();
     if username.is_empty() {

@@ -103,12 +103,14 @@ pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> Ap
     let html = markdown::render(&draft.body);
     let mut tx = state.db.begin_write().await?;
     let slug = unique_slug(&mut tx, &draft.title, None).await?;
+    let tag_list = draft.tags.join(" ");
     let write = ArticleWrite {
         slug: &slug,
         title: &draft.title,
         description: &draft.description,
         body: &draft.body,
         body_html: html.as_str(),
+        tag_list: &tag_list,
     };
     let id = db::article::insert(&mut *tx, author_id, &write, &db::now()).await?;
     db::article::set_tags(&mut tx, id, &draft.tags).await?;
@@ -158,12 +160,14 @@ pub async fn update(
     if new_slug != key.slug {
         db::article::remember_slug(&mut tx, key.id, &key.slug, &new_slug).await?;
     }
+    let tag_list = draft.tags.join(" ");
     let write = ArticleWrite {
         slug: &new_slug,
         title: &draft.title,
         description: &draft.description,
         body: &draft.body,
         body_html: html.as_str(),
+        tag_list: &tag_list,
     };
     db::article::update(&mut *tx, key.id, &write, &db::now()).await?;
     db::article::set_tags(&mut tx, key.id, &draft.tags).await?;

@@ -2,7 +2,7 @@
 
 use crate::auth::password::is_common;
 use crate::db::{self, user::UserRecord, user::UserWrite};
-use crate::error::{AppError, AppResult, FieldErrors};
+use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::model::user::{Credentials, NewUser, SettingsPatch};
 use crate::state::AppState;
 
@@ -80,6 +80,7 @@ pub async fn register(state: &AppState, client: &str, new: NewUser) -> AppResult
         password_hash,
         bio: None,
         image: None,
+        is_admin: false,
     })
 }
 
@@ -192,6 +193,7 @@ pub async fn update_settings(
             password_hash: new_hash.clone().unwrap_or(current.password_hash),
             bio: patch.bio().map(str::to_owned),
             image: patch.image().map(str::to_owned),
+            is_admin: current.is_admin,
         },
         password_changed: new_hash.is_some(),
     })
@@ -205,5 +207,46 @@ pub async fn sign_out_everywhere(state: &AppState, user_id: i64) -> AppResult<()
     let tokens = db::token::delete_for_user(&mut *tx, user_id, None).await?;
     tx.commit().await?;
     tracing::info!(sessions, tokens, "signed out everywhere");
+    Ok(())
+}
+
+/// The user called `username` (any case), or `NotFound`.
+pub async fn find_by_name(state: &AppState, username: &str) -> AppResult<UserRecord> {
+    db::user::find_by_username(&state.db.reader, username)
+        .await?
+        .ok_or(AppError::NotFound(Entity::Profile))
+}
+
+/// Grants or takes back the admin role.
+#[tracing::instrument(skip(state))]
+pub async fn set_admin(state: &AppState, username: &str, admin: bool) -> AppResult<UserRecord> {
+    let user = find_by_name(state, username).await?;
+    db::user::set_admin(&state.db.writer, user.id, admin).await?;
+    tracing::info!(user_id = user.id, admin, "admin role changed");
+    Ok(UserRecord {
+        is_admin: admin,
+        ..user
+    })
+}
+
+/// An operator sets a new password (the same rules as everywhere) and ends every session and
+/// API token of the account.
+#[tracing::instrument(skip(state, password))]
+pub async fn reset_password(state: &AppState, username: &str, password: &str) -> AppResult<()> {
+    let user = find_by_name(state, username).await?;
+    crate::model::user::validate_new_password(password, &user.username, &user.email)?;
+    check_not_common(state, password)?;
+    let hash = state.hasher.hash(password).await?;
+    let mut tx = state.db.begin_write().await?;
+    db::user::update_password_hash(&mut *tx, user.id, &hash, &db::now()).await?;
+    let sessions = db::session::delete_for_user(&mut *tx, user.id).await?;
+    let tokens = db::token::delete_for_user(&mut *tx, user.id, None).await?;
+    tx.commit().await?;
+    tracing::info!(
+        user_id = user.id,
+        sessions,
+        tokens,
+        "password reset by an operator"
+    );
     Ok(())
 }

@@ -1,0 +1,486 @@
+//! The operator's tools behind the command line (ssr-only): backup, restore and demo data.
+//! The SQL they run lives in `db::maintenance` and the other db modules.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use time::OffsetDateTime;
+
+use crate::db::{self, Db, article::ArticleWrite, maintenance};
+use crate::markdown;
+use crate::service::article::slugify;
+use crate::state::AppState;
+
+/// Prints `table: count` lines.
+pub fn print_counts(counts: &[(&str, i64)]) {
+    for (table, n) in counts {
+        println!("  {table:<13} {n:>10}");
+    }
+}
+
+/// A sibling of `path` to write first and rename into place, so a failure never leaves a
+/// half-written file under the real name.
+fn partial(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".partial-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// `quire backup FILE`: a consistent copy of the live database (the server may be running),
+/// checked with `PRAGMA integrity_check` before it is kept under its name.
+pub async fn backup(db: &Db, file: &Path) -> anyhow::Result<()> {
+    if file.exists() {
+        bail!("{} already exists; choose a new name", file.display());
+    }
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        bail!("the folder {} does not exist", dir.display());
+    }
+    let temp = partial(file);
+    let _ = std::fs::remove_file(&temp);
+    let result = async {
+        maintenance::vacuum_into(db, &temp).await?;
+        maintenance::check_file(&temp).await
+    }
+    .await;
+    let check = match result {
+        Ok(check) => check,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(error.context("the backup failed; nothing was kept"));
+        }
+    };
+    std::fs::rename(&temp, file).with_context(|| format!("saving {}", file.display()))?;
+    println!(
+        "backup: {} (schema {}), integrity ok",
+        file.display(),
+        check.schema_version
+    );
+    print_counts(&check.counts);
+    Ok(())
+}
+
+/// `quire restore FILE`: replaces the database at `target` with a checked copy of `file`.
+/// A damaged file, something that is not a Quire database, or one from a newer Quire is
+/// refused before anything is touched. Stop the server first.
+pub async fn restore(file: &Path, target: &Path) -> anyhow::Result<()> {
+    if !file.is_file() {
+        bail!("{} is not a file", file.display());
+    }
+    let check = maintenance::check_file(file)
+        .await
+        .context("nothing was restored")?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the folder {}", dir.display()))?;
+    }
+    let temp = partial(target);
+    std::fs::copy(file, &temp).with_context(|| format!("copying {}", file.display()))?;
+    std::fs::File::open(&temp)
+        .and_then(|f| f.sync_all())
+        .context("flushing the copy")?;
+    if let Err(error) = maintenance::check_file(&temp).await {
+        let _ = std::fs::remove_file(&temp);
+        return Err(error.context("the copy did not read back; nothing was restored"));
+    }
+    // The old database's write-ahead log belongs to the old file: it goes with it.
+    for suffix in ["-wal", "-shm"] {
+        let mut side = target.as_os_str().to_os_string();
+        side.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+    std::fs::rename(&temp, target).with_context(|| format!("replacing {}", target.display()))?;
+    // Open it as the server would: newer migrations of this binary apply now.
+    let db = Db::open(target).await?;
+    db.migrate().await?;
+    db.close().await;
+    println!(
+        "restore: {} from {} (schema {}), integrity ok",
+        target.display(),
+        file.display(),
+        check.schema_version
+    );
+    print_counts(&check.counts);
+    Ok(())
+}
+
+/// What `quire seed` makes.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedPlan {
+    pub users: u32,
+    pub articles: u32,
+    /// The random seed: the same plan and seed give the same data.
+    pub seed: u64,
+}
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "quire demo password";
+const BATCH: u32 = 5000;
+
+const WORDS: [&str; 100] = [
+    "rust",
+    "memory",
+    "safety",
+    "async",
+    "runtime",
+    "thread",
+    "borrow",
+    "checker",
+    "lifetime",
+    "trait",
+    "generic",
+    "macro",
+    "closure",
+    "iterator",
+    "vector",
+    "string",
+    "slice",
+    "pointer",
+    "heap",
+    "stack",
+    "compiler",
+    "linker",
+    "cargo",
+    "crate",
+    "module",
+    "test",
+    "bench",
+    "profile",
+    "cache",
+    "index",
+    "query",
+    "table",
+    "schema",
+    "server",
+    "client",
+    "request",
+    "response",
+    "header",
+    "cookie",
+    "session",
+    "token",
+    "router",
+    "handler",
+    "layer",
+    "service",
+    "future",
+    "stream",
+    "socket",
+    "packet",
+    "protocol",
+    "latency",
+    "throughput",
+    "garden",
+    "kitchen",
+    "bread",
+    "coffee",
+    "travel",
+    "mountain",
+    "river",
+    "forest",
+    "winter",
+    "summer",
+    "music",
+    "guitar",
+    "piano",
+    "camera",
+    "photo",
+    "design",
+    "colour",
+    "typeface",
+    "layout",
+    "grid",
+    "paper",
+    "ink",
+    "story",
+    "novel",
+    "poem",
+    "history",
+    "science",
+    "physics",
+    "biology",
+    "planet",
+    "orbit",
+    "rocket",
+    "engine",
+    "bicycle",
+    "train",
+    "harbour",
+    "island",
+    "city",
+    "market",
+    "budget",
+    "habit",
+    "sleep",
+    "focus",
+    "journal",
+    "letter",
+    "lesson",
+    "teacher",
+    "student",
+];
+
+/// 500 tags: pairs of words.
+fn vocabulary() -> Vec<String> {
+    let mut tags = Vec::with_capacity(500);
+    for a in &WORDS[..25] {
+        for b in &WORDS[25..45] {
+            tags.push(format!("{a}-{b}"));
+        }
+    }
+    tags
+}
+
+/// A sentence of a number of words drawn from `words`.
+fn sentence(rng: &mut StdRng, words: std::ops::Range<usize>) -> String {
+    let words = rng.gen_range(words);
+    let mut out = String::new();
+    for i in 0..words {
+        let word = WORDS.choose(rng).copied().unwrap_or("word");
+        if i == 0 {
+            let mut chars = word.chars();
+            if let Some(first) = chars.next() {
+                out.extend(first.to_uppercase());
+                out.push_str(chars.as_str());
+            }
+        } else {
+            out.push(' ');
+            out.push_str(word);
+        }
+    }
+    out.push('.');
+    out
+}
+
+/// Markdown blocks that render the same alone or side by side (each list and quote ends in a
+/// paragraph, so neighbours never merge), with their sanitised HTML rendered once.
+fn blocks(rng: &mut StdRng) -> Vec<(String, String)> {
+    (0..240)
+        .map(|i| {
+            let md = match i % 6 {
+                0 => format!("## {}", sentence(rng, 4..5).trim_end_matches('.')),
+                1 => format!(
+                    "- {}\n- {}\n- {}\n\n{}",
+                    sentence(rng, 5..6),
+                    sentence(rng, 7..8),
+                    sentence(rng, 4..5),
+                    sentence(rng, 12..13)
+                ),
+                2 => format!(
+                    "```rust\nfn {}() -> u32 {{\n    {}\n}}\n```",
+                    WORDS.choose(rng).copied().unwrap_or("f"),
+                    rng.gen_range(1..1000)
+                ),
+                3 => format!("> {}\n\n{}", sentence(rng, 14..15), sentence(rng, 10..11)),
+                _ => {
+                    let mut p = String::new();
+                    for _ in 0..rng.gen_range(4..9) {
+                        p.push_str(&sentence(rng, 8..20));
+                        p.push(' ');
+                    }
+                    let word = WORDS.choose(rng).copied().unwrap_or("link");
+                    format!(
+                        "{}See [{word}](https://example.org/{word}) and **{word}**.",
+                        p
+                    )
+                }
+            };
+            let html = markdown::render(&md).as_str().to_owned();
+            (md, html)
+        })
+        .collect()
+}
+
+struct Progress {
+    what: &'static str,
+    total: u32,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(what: &'static str, total: u32) -> Self {
+        Self {
+            what,
+            total,
+            last: Instant::now() - Duration::from_secs(1),
+        }
+    }
+
+    fn show(&mut self, done: u32) {
+        if done == self.total || self.last.elapsed() >= Duration::from_millis(200) {
+            self.last = Instant::now();
+            let width = 30;
+            let filled = (u64::from(done) * width / u64::from(self.total.max(1))) as usize;
+            eprint!(
+                "\r  {:<9} [{}{}] {done}/{}",
+                self.what,
+                "#".repeat(filled),
+                " ".repeat(width as usize - filled),
+                self.total
+            );
+            let _ = std::io::stderr().flush();
+            if done == self.total {
+                eprintln!();
+            }
+        }
+    }
+}
+
+/// `quire seed`: demo users who follow each other, and articles with Markdown bodies of 1–10
+/// KB, three tags each from a vocabulary of 500, comments and favorites. Fast: one password
+/// hash for all, pre-rendered Markdown blocks, and a transaction per thousand rows.
+pub async fn seed(state: &AppState, plan: SeedPlan) -> anyhow::Result<()> {
+    if plan.users == 0 {
+        bail!("--users must be at least 1");
+    }
+    let started = Instant::now();
+    let mut rng = StdRng::seed_from_u64(plan.seed);
+    let hash = state
+        .hasher
+        .hash(DEMO_PASSWORD)
+        .await
+        .map_err(|e| anyhow::anyhow!("hashing the demo password: {e}"))?;
+    let now = OffsetDateTime::now_utc();
+    let run = now.unix_timestamp();
+    maintenance::bulk_mode(&state.db, true).await?;
+    let loaded = load(state, plan, &mut rng, &hash, now, run).await;
+    maintenance::bulk_mode(&state.db, false).await?;
+    loaded?;
+    println!(
+        "seed: {} users and {} articles in {:.1} s; every demo account's password is \"{DEMO_PASSWORD}\"",
+        plan.users,
+        plan.articles,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+async fn load(
+    state: &AppState,
+    plan: SeedPlan,
+    rng: &mut StdRng,
+    hash: &str,
+    now: OffsetDateTime,
+    run: i64,
+) -> anyhow::Result<()> {
+    // Users, and who follows whom.
+    let mut ids: Vec<i64> = Vec::with_capacity(plan.users as usize);
+    let mut progress = Progress::new("users", plan.users);
+    for start in (0..plan.users).step_by(BATCH as usize) {
+        let mut tx = state.db.begin_write().await?;
+        for i in start..(start + BATCH).min(plan.users) {
+            let username = format!("{}{}x{i}", WORDS[i as usize % WORDS.len()], run % 100_000);
+            let email = format!("{username}@example.org");
+            let bio = (i % 3 == 0).then(|| sentence(&mut *rng, 10..11));
+            let user = db::user::UserWrite {
+                username: &username,
+                email: &email,
+                bio: bio.as_deref(),
+                image: None,
+            };
+            ids.push(db::user::insert(&mut *tx, &user, hash, &db::timestamp(now)).await?);
+        }
+        tx.commit().await?;
+        progress.show((start + BATCH).min(plan.users));
+    }
+    let mut tx = state.db.begin_write().await?;
+    for &follower in &ids {
+        for _ in 0..5.min(ids.len() - 1) {
+            let followee = *ids.choose(&mut *rng).unwrap_or(&follower);
+            if followee != follower {
+                db::follow::add(&mut *tx, follower, followee, &db::timestamp(now)).await?;
+            }
+        }
+    }
+    tx.commit().await?;
+
+    // Articles over the last two years, oldest first; a few authors write most of them.
+    let tags = vocabulary();
+    let tag_ids: std::collections::HashMap<String, i64> = {
+        let mut tx = state.db.begin_write().await?;
+        let ids = db::article::ensure_tags(&mut tx, &tags).await?;
+        tx.commit().await?;
+        ids.into_iter().collect()
+    };
+    let blocks = blocks(rng);
+    let span = Duration::from_secs(2 * 365 * 24 * 3600);
+    let step = span / plan.articles.max(1);
+    let mut progress = Progress::new("articles", plan.articles);
+    for start in (0..plan.articles).step_by(BATCH as usize) {
+        let mut tx = state.db.begin_write().await?;
+        let (mut first_id, mut last_id) = (None, 0);
+        for i in start..(start + BATCH).min(plan.articles) {
+            let r: f64 = rng.r#gen();
+            let author = ids[((r * r) * ids.len() as f64) as usize % ids.len()];
+            let title = sentence(&mut *rng, 3..8).trim_end_matches('.').to_owned();
+            let description = sentence(&mut *rng, 8..16);
+            let target = rng.gen_range(1024..10 * 1024);
+            let (mut body, mut html) = (String::new(), String::new());
+            while body.len() < target {
+                let (md, h) = blocks.choose(&mut *rng).expect("blocks");
+                if !body.is_empty() {
+                    body.push_str("\n\n");
+                }
+                body.push_str(md);
+                html.push_str(h);
+            }
+            let mut mine: Vec<String> = tags.choose_multiple(&mut *rng, 3).cloned().collect();
+            mine.sort();
+            let slug = format!("{}-{}", slugify(&title), i);
+            let at = db::timestamp(now - span + step * i);
+            let tag_list = mine.join(" ");
+            let write = ArticleWrite {
+                slug: &slug,
+                title: &title,
+                description: &description,
+                body: &body,
+                body_html: &html,
+                tag_list: &tag_list,
+            };
+            let id =
+                match db::article::insert_unless_slug_taken(&mut *tx, author, &write, &at).await? {
+                    Some(id) => id,
+                    None => {
+                        let slug = format!("{slug}-{run}");
+                        let write = ArticleWrite {
+                            slug: &slug,
+                            ..write
+                        };
+                        db::article::insert(&mut *tx, author, &write, &at).await?
+                    }
+                };
+            first_id.get_or_insert(id);
+            last_id = id;
+            let mine: Vec<i64> = mine
+                .iter()
+                .filter_map(|t| tag_ids.get(t).copied())
+                .collect();
+            db::article::link_tags(&mut tx, id, &mine).await?;
+            let comments: Vec<(i64, String)> = (0..rng.gen_range(0..4))
+                .map(|_| {
+                    let who = *ids.choose(&mut *rng).expect("users");
+                    (who, sentence(&mut *rng, 5..25))
+                })
+                .collect();
+            db::comment::insert_many(&mut tx, id, &comments, &at).await?;
+            let mut fans: Vec<i64> = (0..rng.gen_range(0..5))
+                .map(|_| *ids.choose(&mut *rng).expect("users"))
+                .collect();
+            fans.sort_unstable();
+            fans.dedup();
+            db::article::add_favorites(&mut tx, id, &fans, &at).await?;
+        }
+        if let Some(first) = first_id {
+            db::article::recount_favorites(&mut tx, first, last_id).await?;
+        }
+        tx.commit().await?;
+        progress.show((start + BATCH).min(plan.articles));
+    }
+    Ok(())
+}
