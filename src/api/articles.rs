@@ -5,12 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiUser, ListQuery};
-use super::wire::{
-    ArticleEnvelope, ArticleFields, ArticleListJson, ArticleRequest, Patch, SearchJson, TagsJson,
-};
+use super::wire::{ArticleEnvelope, ArticleListJson, ArticleRequest, SearchJson, TagsJson};
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::model::article::{ArticleDraft, ArticlePatch, normalize_tag};
+use crate::model::article::normalize_tag;
 use crate::service;
 use crate::state::AppState;
 
@@ -32,16 +30,6 @@ fn contract_names(error: AppError) -> AppError {
     match error {
         AppError::Validation(fields) => AppError::Validation(rename(fields)),
         other => other,
-    }
-}
-
-/// `tagList`: absent is `None`; `null` is refused, since only a list (maybe empty) says what the
-/// tags should be.
-fn tag_list(value: Patch<Vec<String>>) -> AppResult<Option<Vec<String>>> {
-    match value {
-        None => Ok(None),
-        Some(None) => Err(AppError::validation("tagList", "must be a list of strings")),
-        Some(Some(tags)) => Ok(Some(tags)),
     }
 }
 
@@ -98,18 +86,7 @@ pub async fn create(
     me: ApiUser,
     ApiJson(request): ApiJson<ArticleRequest>,
 ) -> AppResult<(StatusCode, Json<ArticleEnvelope>)> {
-    let ArticleFields {
-        title,
-        description,
-        body,
-        tag_list: tags,
-    } = request.article;
-    let draft = ArticleDraft {
-        title: title.flatten().unwrap_or_default(),
-        description: description.flatten().unwrap_or_default(),
-        body: body.flatten().unwrap_or_default(),
-        tags: tag_list(tags)?.unwrap_or_default(),
-    };
+    let draft = request.article.into_draft()?;
     let article = service::article::create(&state, me.user.id, draft)
         .await
         .map_err(contract_names)?;
@@ -124,13 +101,7 @@ pub async fn update(
     Path(slug): Path<String>,
     ApiJson(request): ApiJson<ArticleRequest>,
 ) -> AppResult<Json<ArticleEnvelope>> {
-    let fields = request.article;
-    let patch = ArticlePatch {
-        title: fields.title.map(Option::unwrap_or_default),
-        description: fields.description.map(Option::unwrap_or_default),
-        body: fields.body.map(Option::unwrap_or_default),
-        tags: tag_list(fields.tag_list)?,
-    };
+    let patch = request.article.into_patch()?;
     let article = service::article::update(&state, me.user.id, &slug, patch)
         .await
         .map_err(contract_names)?;

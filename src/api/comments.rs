@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiUser};
 use super::wire::{CommentEnvelope, CommentRequest, CommentsJson};
-use crate::error::{AppError, AppResult, Entity};
+use crate::error::AppResult;
 use crate::service;
 use crate::state::AppState;
 
@@ -44,14 +44,9 @@ pub async fn delete(
     me: ApiUser,
     Path((slug, id)): Path<(String, String)>,
 ) -> AppResult<StatusCode> {
-    // The article is checked first, so an unknown article is "article not found" whatever the id.
-    let id = match id.parse::<i64>() {
-        Ok(id) => id,
-        Err(_) => {
-            service::article::get(&state, Some(me.user.id), &slug).await?;
-            return Err(AppError::NotFound(Entity::Comment));
-        }
-    };
+    // An id that is not a number names no comment; 0 is one no comment has (ids start at 1),
+    // so the service still answers "article not found" or "comment not found" as it should.
+    let id = id.parse::<i64>().unwrap_or(0);
     service::comment::delete(&state, me.user.id, &slug, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiUser, ClientAddr};
 use super::wire::{LoginRequest, RegisterRequest, UpdateUserRequest, UserEnvelope};
-use crate::error::{AppError, AppResult};
-use crate::model::user::{Credentials, NewUser, SettingsPatch};
+use crate::error::AppResult;
+use crate::model::user::{Credentials, NewUser};
 use crate::service::{self, user::Requester};
 use crate::state::AppState;
 
@@ -55,29 +55,8 @@ pub async fn update(
     me: ApiUser,
     ApiJson(request): ApiJson<UpdateUserRequest>,
 ) -> AppResult<Json<UserEnvelope>> {
-    let fields = request.user;
-    if matches!(&fields.password, Some(None))
-        || matches!(&fields.password, Some(Some(p)) if p.is_empty())
-    {
-        return Err(AppError::validation("password", "can't be blank"));
-    }
     let current = me.user;
-    let required = |value: Option<Option<String>>, now: &str| match value {
-        None => now.to_owned(),
-        Some(value) => value.unwrap_or_default(),
-    };
-    let optional = |value: Option<Option<String>>, now: Option<&str>| match value {
-        None => now.unwrap_or_default().to_owned(),
-        Some(value) => value.unwrap_or_default(),
-    };
-    let patch = SettingsPatch {
-        username: required(fields.username, &current.username),
-        email: required(fields.email, &current.email),
-        password: fields.password.flatten().unwrap_or_default(),
-        bio: optional(fields.bio, current.bio.as_deref()),
-        image: optional(fields.image, current.image.as_deref()),
-        current_password: String::new(),
-    };
+    let patch = request.user.into_patch(&current)?;
     let outcome =
         service::user::update_settings(&state, current.id, patch, Requester::Token(me.token_id))
             .await?;

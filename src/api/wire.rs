@@ -4,8 +4,12 @@
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::db::user::UserRecord;
-use crate::model::article::{Article, ArticleSummary, Comment, Profile};
+use crate::error::{AppError, AppResult};
+use crate::model::article::{
+    Article, ArticleDraft, ArticlePatch, ArticleSummary, Comment, Profile,
+};
 use crate::model::search::SearchHit;
+use crate::model::user::SettingsPatch;
 
 /// `{"user": {...}}`: the signed-in user with their token.
 #[derive(Debug, Serialize)]
@@ -228,6 +232,31 @@ pub struct UpdateUser {
     pub bio: Patch<String>,
 }
 
+impl UpdateUser {
+    /// The settings after this change to `current`: an absent field keeps its value, `null`
+    /// clears it (so a `null` username or email is then refused as blank). A password that is
+    /// `null` or `""` is refused here: on this contract it can only mean a mistake.
+    pub fn into_patch(self, current: &UserRecord) -> AppResult<SettingsPatch> {
+        if matches!(&self.password, Some(None))
+            || matches!(&self.password, Some(Some(p)) if p.is_empty())
+        {
+            return Err(AppError::validation("password", "can't be blank"));
+        }
+        let merged = |value: Patch<String>, now: &str| match value {
+            None => now.to_owned(),
+            Some(value) => value.unwrap_or_default(),
+        };
+        Ok(SettingsPatch {
+            username: merged(self.username, &current.username),
+            email: merged(self.email, &current.email),
+            password: self.password.flatten().unwrap_or_default(),
+            bio: merged(self.bio, current.bio.as_deref().unwrap_or_default()),
+            image: merged(self.image, current.image.as_deref().unwrap_or_default()),
+            current_password: String::new(),
+        })
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct ArticleRequest {
     pub article: ArticleFields,
@@ -245,6 +274,38 @@ pub struct ArticleFields {
     pub body: Patch<String>,
     #[serde(default, deserialize_with = "patch")]
     pub tag_list: Patch<Vec<String>>,
+}
+
+/// `tagList`: absent is `None`; `null` is refused, since only a list (maybe empty) says what the
+/// tags should be.
+fn tag_list(value: Patch<Vec<String>>) -> AppResult<Option<Vec<String>>> {
+    match value {
+        None => Ok(None),
+        Some(None) => Err(AppError::validation("tagList", "must be a list of strings")),
+        Some(Some(tags)) => Ok(Some(tags)),
+    }
+}
+
+impl ArticleFields {
+    /// A new article: a missing or `null` text field is blank (and refused as such).
+    pub fn into_draft(self) -> AppResult<ArticleDraft> {
+        Ok(ArticleDraft {
+            title: self.title.flatten().unwrap_or_default(),
+            description: self.description.flatten().unwrap_or_default(),
+            body: self.body.flatten().unwrap_or_default(),
+            tags: tag_list(self.tag_list)?.unwrap_or_default(),
+        })
+    }
+
+    /// A change: absent fields keep their value, `null` text is blank.
+    pub fn into_patch(self) -> AppResult<ArticlePatch> {
+        Ok(ArticlePatch {
+            title: self.title.map(Option::unwrap_or_default),
+            description: self.description.map(Option::unwrap_or_default),
+            body: self.body.map(Option::unwrap_or_default),
+            tags: tag_list(self.tag_list)?,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,17 +12,23 @@ pub fn avatar_url(image: Option<&str>) -> String {
     }
 }
 
-/// The address of a tag's page, its name percent-encoded (tags may hold spaces).
-pub fn tag_href(tag: &str) -> String {
-    let mut href = String::from("/tag/");
-    for b in tag.bytes() {
+/// `text` percent-encoded for a URL path segment or query value (only unreserved characters
+/// stay as they are).
+pub fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            href.push(char::from(b));
+            out.push(char::from(b));
         } else {
-            href.push_str(&format!("%{b:02X}"));
+            out.push_str(&format!("%{b:02X}"));
         }
     }
-    href
+    out
+}
+
+/// The address of a tag's page, its name percent-encoded (tags may hold spaces).
+pub fn tag_href(tag: &str) -> String {
+    format!("/tag/{}", percent_encode(tag))
 }
 
 #[cfg(test)]

@@ -341,8 +341,8 @@ pub async fn tags_of(db: &mut SqliteConnection, ids: &[i64]) -> AppResult<Vec<(i
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// Replaces the article's tags with `tags` (already normalised, at most a handful), and the
-/// searchable copy of them in `articles.tag_list`.
+/// Replaces the article's tags with `tags` (already normalised, at most a handful). The
+/// searchable copy, `articles.tag_list`, is written with the article (`ArticleWrite`).
 pub async fn set_tags(
     db: &mut SqliteConnection,
     article_id: i64,
@@ -366,11 +366,6 @@ pub async fn set_tags(
         .execute(&mut *db)
         .await?;
     }
-    sqlx::query("update articles set tag_list = $1 where id = $2 and tag_list <> $1")
-        .bind(tags.join(" "))
-        .bind(article_id)
-        .execute(&mut *db)
-        .await?;
     Ok(())
 }
 

@@ -6,23 +6,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::article::{ArticlePreview, Pagination, set_status};
-use crate::components::avatar_url;
 use crate::components::form::ssr_text;
+use crate::components::{avatar_url, percent_encode};
 use crate::model::search::SearchResults;
 use crate::pages::home::page_param;
 use crate::server::search::search;
 
 /// `/search?q=…&page=N` for `q`: the address of one page of results.
 pub fn search_href(q: &str, page: u32) -> String {
-    let mut href = String::from("/search?q=");
-    for b in q.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                href.push(char::from(b));
-            }
-            _ => href.push_str(&format!("%{b:02X}")),
-        }
-    }
+    let mut href = format!("/search?q={}", percent_encode(q));
     if page > 1 {
         href.push_str(&format!("&page={page}"));
     }
