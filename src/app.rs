@@ -8,6 +8,7 @@ use leptos_router::{SsrMode, path};
 use crate::components::nav::{Footer, Navbar};
 use crate::error::AppError;
 use crate::model::user::SessionUser;
+use crate::pages::admin::{AdminPage, AdminTablePage};
 use crate::pages::article::ArticlePage;
 use crate::pages::editor::EditorPage;
 use crate::pages::home::{HomePage, TagPage};
@@ -106,6 +107,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/editor/:slug") view=EditorPage ssr=SsrMode::Async />
                     <Route path=path!("/tag/:tag") view=TagPage ssr=SsrMode::Async />
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/tables/:name")
+                        view=AdminTablePage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/profile/:username") view=ProfilePage ssr=SsrMode::Async />
                     <Route
                         path=path!("/profile/:username/favorites")

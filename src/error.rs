@@ -112,6 +112,8 @@ pub enum Entity {
     Route,
     /// A row the request expected but the database did not have.
     Record,
+    /// A table the admin pages do not show.
+    Table,
 }
 
 impl Entity {
@@ -122,6 +124,7 @@ impl Entity {
             Self::Profile => "profile",
             Self::Route => "route",
             Self::Record => "record",
+            Self::Table => "table",
         }
     }
 }
@@ -144,6 +147,9 @@ pub enum AppError {
     InvalidToken,
     #[error("only its author may change this {0}")]
     Forbidden(Entity),
+    /// A signed-in user who is not an administrator asked for an admin page.
+    #[error("only administrators may see this page")]
+    AdminOnly,
     /// A state-changing request that a browser sent from another site (CSRF).
     #[error("this request came from another site and was refused")]
     CrossSite,
@@ -182,7 +188,7 @@ impl AppError {
             Self::Unauthorized | Self::InvalidToken | Self::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) | Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::AdminOnly | Self::CrossSite => StatusCode::FORBIDDEN,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

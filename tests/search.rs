@@ -250,6 +250,8 @@ async fn the_search_page_and_the_api_answer_from_the_same_search() {
     );
     // The body's markup is text in the snippet, never HTML.
     assert!(!page.body.contains("<b>match</b>"));
+    // Without JavaScript the box still shows what was searched for.
+    assert!(page.body.contains(r#"value="exhaustive""#));
     for q in [
         "%22",
         "NEAR(",

@@ -82,6 +82,7 @@ fn SignedInLinks(user: SessionUser) -> impl IntoView {
             <i class="ion-gear-a"></i>
             " Settings"
         </NavLink>
+        {user.is_admin.then(|| view! { <NavLink href="/admin">"Admin"</NavLink> })}
         <li class="nav-item">
             <a class="nav-link" href=profile>
                 <img class="user-pic" src=avatar_url(user.image.as_deref()) alt="" />

@@ -6,6 +6,7 @@
 //! statement. Functions here take an executor and never begin transactions; the service layer
 //! owns transactions. Queries use `$N` placeholders, which PostgreSQL shares.
 
+pub mod admin;
 pub mod article;
 pub mod comment;
 pub mod follow;

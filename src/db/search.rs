@@ -88,7 +88,7 @@ pub async fn authors(
 }
 
 /// `text` with LIKE's wildcards taken literally.
-fn escape_like(text: &str) -> String {
+pub(crate) fn escape_like(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if matches!(c, '%' | '_' | '\\') {

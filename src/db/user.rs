@@ -24,6 +24,7 @@ impl UserRecord {
             email: self.email,
             bio: self.bio,
             image: self.image,
+            is_admin: self.is_admin,
         }
     }
 }

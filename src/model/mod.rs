@@ -1,5 +1,6 @@
 //! Shared data types (server and browser) and their pure validation rules.
 
+pub mod admin;
 pub mod article;
 pub mod search;
 pub mod user;

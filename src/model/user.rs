@@ -22,6 +22,8 @@ pub struct SessionUser {
     pub email: String,
     pub bio: Option<String>,
     pub image: Option<String>,
+    /// May open the admin pages.
+    pub is_admin: bool,
 }
 
 /// Sign-up form.

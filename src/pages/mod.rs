@@ -1,5 +1,6 @@
 //! One file per route (shared).
 
+pub mod admin;
 pub mod article;
 pub mod editor;
 pub mod home;

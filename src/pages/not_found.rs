@@ -32,10 +32,15 @@ pub fn ErrorPage(error: crate::error::AppError) -> impl IntoView {
             "There is nothing at this address. It may have moved, or never existed.".to_owned(),
         ),
         AppError::Forbidden(_) => ("Not yours", "Only its author can do that.".to_owned()),
+        AppError::AdminOnly => (
+            "Administrators only",
+            "This page is for administrators. Ask one to grant you the role.".to_owned(),
+        ),
         AppError::Unauthorized => (
             "Please sign in",
             "You need to sign in to see this page.".to_owned(),
         ),
+        AppError::BadRequest(message) => ("That address is not quite right", message.clone()),
         other => ("Something went wrong", other.to_string()),
     };
     view! {

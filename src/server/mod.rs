@@ -2,6 +2,7 @@
 //! HTTP calls; the bodies run on the server and call the service layer. All of them live under
 //! `/rpc` so that `/api` stays the REST API's.
 
+pub mod admin;
 pub mod article;
 pub mod search;
 pub mod user;

@@ -1,6 +1,7 @@
 //! The service layer (ssr-only): every use case, with its authorisation, validation and
 //! transaction. Server functions and REST handlers are thin adapters over these functions.
 
+pub mod admin;
 pub mod article;
 pub mod comment;
 pub mod profile;

@@ -1,0 +1,369 @@
+//! `/admin` (live figures, the tables, the administrators) and `/admin/tables/:name` (one
+//! table, paged, sorted and searched on the server). Both are for administrators only: 401
+//! signed out, 403 for anyone else. Everything works without JavaScript: links and GET forms
+//! carry the table's state in the address.
+
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::components::article::{Pagination, set_status};
+use crate::components::chart::BarChart;
+use crate::components::form::{ErrorMessages, ssr_text};
+use crate::components::{human_bytes, percent_encode, thousands};
+use crate::model::admin::{
+    DEFAULT_PAGE_SIZE, Overview, PAGE_SIZES, SortDir, TablePage, TableParams,
+};
+use crate::pages::not_found::ErrorPage;
+use crate::server::admin::{SetAdmin, admin_overview, admin_table};
+
+/// `/admin/tables/{table}?…` with only the parameters that differ from the defaults.
+pub fn table_href(
+    table: &str,
+    page: u32,
+    per_page: u32,
+    sort: &str,
+    dir: SortDir,
+    q: &str,
+) -> String {
+    let mut params = Vec::new();
+    if page > 1 {
+        params.push(format!("page={page}"));
+    }
+    if per_page != DEFAULT_PAGE_SIZE {
+        params.push(format!("size={per_page}"));
+    }
+    if !sort.is_empty() {
+        params.push(format!("sort={}", percent_encode(sort)));
+    }
+    if dir == SortDir::Desc {
+        params.push("dir=desc".to_owned());
+    }
+    if !q.is_empty() {
+        params.push(format!("q={}", percent_encode(q)));
+    }
+    let mut href = format!("/admin/tables/{}", percent_encode(table));
+    if !params.is_empty() {
+        href.push('?');
+        href.push_str(&params.join("&"));
+    }
+    href
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let grant = ServerAction::<SetAdmin>::new();
+    let overview = Resource::new(move || grant.version().get(), |_| admin_overview());
+    view! {
+        <Title text="Admin" />
+        <div class="admin-page container page">
+            <Transition fallback=|| view! { <p>"Loading..."</p> }>
+                {move || Suspend::new(async move {
+                    match overview.await {
+                        Ok(overview) => view! { <OverviewView overview grant /> }.into_any(),
+                        Err(error) => {
+                            set_status(&error);
+                            view! { <ErrorPage error /> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn OverviewView(overview: Overview, grant: ServerAction<SetAdmin>) -> impl IntoView {
+    let Overview {
+        users,
+        articles,
+        comments,
+        favorites,
+        per_day,
+        database_bytes,
+        tables,
+        admins,
+    } = overview;
+    let figures = [
+        ("Users", thousands(users)),
+        ("Articles", thousands(articles)),
+        ("Comments", thousands(comments)),
+        ("Favorites", thousands(favorites)),
+        ("Database", human_bytes(database_bytes)),
+    ];
+    let points = per_day
+        .into_iter()
+        .map(|d| (d.day, d.articles))
+        .collect::<Vec<_>>();
+    let messages = Signal::derive(move || match grant.value().get() {
+        Some(Err(error)) => error.messages(),
+        _ => Vec::new(),
+    });
+    view! {
+        <h1>"Administration"</h1>
+        <dl class="admin-figures">
+            {figures
+                .into_iter()
+                .map(|(name, value)| view! {
+                    <div class="figure">
+                        <dt>{name}</dt>
+                        <dd>{value}</dd>
+                    </div>
+                })
+                .collect_view()}
+        </dl>
+        <BarChart title="Articles per day, last 30 days" unit="articles" points />
+        <section class="admin-tables" aria-labelledby="tables-heading">
+            <h2 id="tables-heading">"Tables"</h2>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Table"</th>
+                        <th scope="col" class="number">"Rows"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {tables
+                        .into_iter()
+                        .map(|t| {
+                            let href = table_href(&t.name, 1, DEFAULT_PAGE_SIZE, "", SortDir::Asc, "");
+                            view! {
+                                <tr>
+                                    <td><a href=href>{t.name}</a></td>
+                                    <td class="number">{thousands(t.rows)}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </section>
+        <section class="admin-admins" aria-labelledby="admins-heading">
+            <h2 id="admins-heading">"Administrators"</h2>
+            <ErrorMessages messages />
+            <ul>
+                {admins
+                    .into_iter()
+                    .map(|name| view! {
+                        <li>
+                            <a href=format!("/profile/{name}")>{name.clone()}</a>
+                            <ActionForm action=grant attr:class="revoke-form">
+                                <input type="hidden" name="username" value=name.clone() />
+                                <input type="hidden" name="admin" value="false" />
+                                <button
+                                    class="btn btn-sm btn-outline-danger"
+                                    type="submit"
+                                    aria-label=format!("Revoke admin from {name}")
+                                >
+                                    "Revoke"
+                                </button>
+                            </ActionForm>
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
+            <ActionForm action=grant attr:class="grant-form">
+                <input type="hidden" name="admin" value="true" />
+                <input
+                    class="form-control"
+                    type="text"
+                    name="username"
+                    required
+                    placeholder="Username"
+                    aria-label="Username to make an administrator"
+                />
+                <button class="btn btn-primary" type="submit">"Grant admin"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The table page's query string, as typed.
+fn table_params() -> Memo<TableParams> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let query = query.read();
+        let get = |key: &str| query.get(key).unwrap_or_default();
+        TableParams {
+            page: get("page"),
+            size: get("size"),
+            sort: get("sort"),
+            dir: get("dir"),
+            q: get("q"),
+        }
+    })
+}
+
+#[component]
+pub fn AdminTablePage() -> impl IntoView {
+    let params = use_params_map();
+    let name = Memo::new(move |_| params.read().get("name").unwrap_or_default());
+    let query = table_params();
+    let table = Resource::new(
+        move || (name.get(), query.get()),
+        |(name, params)| admin_table(name, params),
+    );
+    view! {
+        <Title text=move || ssr_text(format!("{} · Admin", name.get())) />
+        <div class="admin-page container page">
+            <nav class="admin-breadcrumb" aria-label="Breadcrumb">
+                <a href="/admin">"Admin"</a>
+                " / "
+                <span>{move || name.get()}</span>
+            </nav>
+            <Transition fallback=|| view! { <p>"Loading..."</p> }>
+                {move || Suspend::new(async move {
+                    match table.await {
+                        Ok(page) => view! { <TableView page /> }.into_any(),
+                        Err(error) => {
+                            set_status(&error);
+                            view! { <ErrorPage error /> }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn TableView(page: TablePage) -> impl IntoView {
+    let (current, per_page, total) = (page.rows.page, page.rows.per_page, page.rows.total);
+    let pages = page.rows.pages();
+    let first = u64::from(current - 1) * u64::from(per_page) + 1;
+    let last = first + page.rows.items.len() as u64 - 1;
+    let searchable: Vec<String> = page
+        .columns
+        .iter()
+        .filter(|c| c.searchable)
+        .map(|c| c.name.clone())
+        .collect();
+    let action = format!("/admin/tables/{}", percent_encode(&page.table));
+    let headers = page
+        .columns
+        .iter()
+        .map(|column| {
+            let sorted = column.name == page.sort;
+            // A click sorts on this column ascending, or flips the direction if it already is.
+            let dir = if sorted {
+                page.dir.flip()
+            } else {
+                SortDir::Asc
+            };
+            let href = page.href(1, per_page, &column.name, dir);
+            let aria_sort = sorted.then_some(match page.dir {
+                SortDir::Asc => "ascending",
+                SortDir::Desc => "descending",
+            });
+            let arrow = match (sorted, page.dir) {
+                (false, _) => "",
+                (true, SortDir::Asc) => " ▲",
+                (true, SortDir::Desc) => " ▼",
+            };
+            view! {
+                <th scope="col" aria-sort=aria_sort>
+                    <a href=href class="sort-link">{column.name.clone()}{arrow}</a>
+                </th>
+            }
+        })
+        .collect_view();
+    let width = page.columns.len();
+    let rows = page
+        .rows
+        .items
+        .iter()
+        .map(|row| {
+            let cells = row
+                .iter()
+                .map(|cell| match cell {
+                    Some(text) => view! { <td>{text.clone()}</td> }.into_any(),
+                    None => view! { <td><span class="null">"NULL"</span></td> }.into_any(),
+                })
+                .collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
+    let summary = if total == 0 {
+        "No rows".to_owned()
+    } else {
+        format!(
+            "Rows {}–{} of {}",
+            thousands(first as i64),
+            thousands(last as i64),
+            thousands(total)
+        )
+    };
+    let href = {
+        let page = page.clone();
+        Callback::new(move |n: u32| page.href(n, per_page, &page.sort, page.dir))
+    };
+    let sort = page.sort.clone();
+    let dir = page.dir;
+    view! {
+        <h1 class="admin-table-name">{page.table.clone()}</h1>
+        <form class="admin-table-controls" method="get" action=action role="search">
+            <input type="hidden" name="sort" value=sort />
+            {(dir == SortDir::Desc).then(|| view! { <input type="hidden" name="dir" value="desc" /> })}
+            <input
+                class="form-control"
+                type="search"
+                name="q"
+                value=page.q.clone()
+                disabled=searchable.is_empty()
+                aria-label="Search the text columns"
+                placeholder=if searchable.is_empty() {
+                    "No text columns to search".to_owned()
+                } else {
+                    format!("Search {}", searchable.join(", "))
+                }
+            />
+            <label>
+                "Rows per page "
+                <select class="form-control" name="size">
+                    {PAGE_SIZES
+                        .iter()
+                        .map(|&size| view! {
+                            <option value=size.to_string() selected=size == per_page>{size}</option>
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <button class="btn btn-primary" type="submit">"Apply"</button>
+        </form>
+        <p class="admin-table-summary" role="status">{summary}</p>
+        <div class="admin-table-scroll">
+            <table class="table admin-table" data-columns=width>
+                <thead>
+                    <tr>{headers}</tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <Pagination page=current pages href />
+    }
+}
+
+impl TablePage {
+    /// The address of this table with another page, size or sort; the search stays.
+    pub fn href(&self, page: u32, per_page: u32, sort: &str, dir: SortDir) -> String {
+        table_href(&self.table, page, per_page, sort, dir, &self.q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_leave_out_the_defaults_and_encode_text() {
+        assert_eq!(
+            table_href("articles", 1, DEFAULT_PAGE_SIZE, "", SortDir::Asc, ""),
+            "/admin/tables/articles"
+        );
+        assert_eq!(
+            table_href("articles", 2, 50, "title", SortDir::Desc, "a&b c"),
+            "/admin/tables/articles?page=2&size=50&sort=title&dir=desc&q=a%26b%20c"
+        );
+    }
+}
