@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 use leptos::config::{LeptosOptions, get_configuration};
 use tower_sessions::cookie::Key;
 
-use crate::config::{Config, load_or_create_secret};
+use crate::config::{Config, LogFormat, load_or_create_secret};
 use crate::db::Db;
 use crate::state::AppState;
 
@@ -102,7 +102,13 @@ enum UserCommand {
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = dotenvy::dotenv();
-    init_tracing();
+    match LogFormat::from_env() {
+        Ok(format) => init_tracing(format),
+        Err(error) => {
+            eprintln!("quire: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    }
     match run(cli.command.unwrap_or(Command::Serve)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -264,9 +270,23 @@ fn leptos_options() -> anyhow::Result<LeptosOptions> {
     Ok(options)
 }
 
-fn init_tracing() {
+/// Logs go to standard output, filtered by `RUST_LOG`: as text (coloured only on a terminal), or
+/// with `QUIRE_LOG_FORMAT=json` one JSON object a line (the event's fields at the top level, the
+/// request's span under `span`).
+fn init_tracing(format: LogFormat) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).try_init();
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stdout().is_terminal());
+    let _ = match format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_span_list(false)
+            .try_init(),
+    };
 }

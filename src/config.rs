@@ -31,6 +31,12 @@ pub struct Config {
     pub auth_attempts_per_minute: u32,
     /// How long a REST API token works after sign-in (`QUIRE_TOKEN_TTL_SECS`).
     pub token_ttl: Duration,
+    /// When set, `/metrics` answers only `Authorization: Bearer <token>` (`QUIRE_METRICS_TOKEN`);
+    /// when unset it is open.
+    pub metrics_token: Option<Secret>,
+    /// `/healthz` reports the disk as low below this many free bytes in the database's folder
+    /// (`QUIRE_MIN_FREE_DISK_MB`, in MiB).
+    pub min_free_disk_bytes: u64,
 }
 
 impl Config {
@@ -58,10 +64,15 @@ impl Config {
             auth_attempts_per_minute: u32::try_from(number("QUIRE_AUTH_ATTEMPTS_PER_MINUTE", 20)?)
                 .context("QUIRE_AUTH_ATTEMPTS_PER_MINUTE is too large")?,
             token_ttl: Duration::from_secs(number("QUIRE_TOKEN_TTL_SECS", 30 * 24 * 3600)?),
+            metrics_token: var("QUIRE_METRICS_TOKEN").map(|t| Secret::new(t.trim())),
+            min_free_disk_bytes: number("QUIRE_MIN_FREE_DISK_MB", 100)?
+                .checked_mul(1024 * 1024)
+                .context("QUIRE_MIN_FREE_DISK_MB is too large")?,
         })
     }
 
-    /// Settings for tests: a database file at `path`, no common-password list, no rate limit.
+    /// Settings for tests: a database file at `path`, no common-password list, no rate limit,
+    /// an open `/metrics`, and no free-disk threshold (so tests do not depend on the machine).
     pub fn for_tests(path: &Path) -> Self {
         Self {
             database_url: format!("sqlite://{}", path.display()),
@@ -71,6 +82,8 @@ impl Config {
             session_absolute: Duration::from_secs(24 * 3600),
             auth_attempts_per_minute: 0,
             token_ttl: Duration::from_secs(24 * 3600),
+            metrics_token: None,
+            min_free_disk_bytes: 0,
         }
     }
 
@@ -96,6 +109,57 @@ impl Config {
             bail!("DATABASE_URL must name a file: Quire keeps its data on disk");
         }
         Ok(path.to_path_buf())
+    }
+}
+
+/// A secret setting, such as the metrics token: `Debug` never shows it, and `matches` compares
+/// in constant time.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
+    /// True when `given` is the secret. Both sides are hashed first, so the comparison takes the
+    /// same time whatever `given` is, its length included.
+    pub fn matches(&self, given: &str) -> bool {
+        use sha2::{Digest, Sha256};
+        use subtle::ConstantTimeEq;
+        let expected = Sha256::digest(self.0.as_bytes());
+        let given = Sha256::digest(given.as_bytes());
+        expected.as_slice().ct_eq(given.as_slice()).into()
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+/// How log lines are written (`QUIRE_LOG_FORMAT`): `text` for people, `json` (one object a
+/// line) for log collectors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl LogFormat {
+    /// Reads `QUIRE_LOG_FORMAT`; read before the rest of the settings, because logging starts
+    /// first.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::parse(var("QUIRE_LOG_FORMAT").as_deref())
+    }
+
+    fn parse(value: Option<&str>) -> anyhow::Result<Self> {
+        match value.map(str::trim) {
+            None | Some("text") => Ok(Self::Text),
+            Some("json") => Ok(Self::Json),
+            Some(other) => bail!("QUIRE_LOG_FORMAT must be `text` or `json`, not `{other}`"),
+        }
     }
 }
 
@@ -199,6 +263,28 @@ mod tests {
         assert!(parse_origin("ftp://x").is_err());
         assert!(parse_origin("https://x/blog").is_err());
         assert!(parse_origin("x.org").is_err());
+    }
+
+    #[test]
+    fn a_secret_matches_only_itself_and_never_shows() {
+        let secret = Secret::new("s3cret-token");
+        assert!(secret.matches("s3cret-token"));
+        assert!(!secret.matches("s3cret-toke"));
+        assert!(!secret.matches("s3cret-token "));
+        assert!(!secret.matches(""));
+        assert_eq!(format!("{secret:?}"), "Secret(..)");
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        assert_eq!(LogFormat::parse(None).unwrap(), LogFormat::Text);
+        assert_eq!(LogFormat::parse(Some("text")).unwrap(), LogFormat::Text);
+        assert_eq!(LogFormat::parse(Some("json")).unwrap(), LogFormat::Json);
+        let error = LogFormat::parse(Some("yaml")).unwrap_err().to_string();
+        assert!(
+            error.contains("QUIRE_LOG_FORMAT must be `text` or `json`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -15,13 +15,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::app::{App, shell};
 use crate::db::session::SqliteSessionStore;
 use crate::error::AppError;
+use crate::observe;
 use crate::state::AppState;
 
 /// The session cookie's name: `__Host-` prefixed when served over https.
@@ -43,10 +43,12 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         .with_expiry(Expiry::OnInactivity(idle))
         .with_signed(key);
     let origin: Arc<str> = config.public_url.as_str().into();
+    let metrics = state.metrics.clone();
 
     let routes = generate_route_list(App);
     Router::new()
-        .route("/healthz", get(healthz))
+        .route("/healthz", get(observe::healthz))
+        .route("/metrics", get(observe::metrics))
         .nest("/api", crate::api::router())
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();
@@ -56,7 +58,8 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         .layer(middleware::map_response(server_fn_response))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(origin, same_origin_only))
-        .layer(TraceLayer::new_for_http())
+        // Outermost, so its log line and counts see every final status, CSRF refusals included.
+        .layer(middleware::from_fn_with_state(metrics, observe::track))
         .with_state(state)
 }
 
@@ -123,22 +126,6 @@ async fn sweep_expired_sessions(db: crate::db::Db) {
             Ok(n) => tracing::info!(tokens = n, "deleted expired API tokens"),
             Err(e) => tracing::warn!(error = %e, "could not delete expired API tokens"),
         }
-    }
-}
-
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
-async fn healthz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ok", "database": "ok"})),
-        )
-            .into_response(),
-        Err(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(serde_json::json!({"status": "degraded", "database": "unreachable"})),
-        )
-            .into_response(),
     }
 }
 

@@ -9,6 +9,8 @@
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
 //!   `state`, `http` (router and layers), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
 //!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
+//! - Also server only: `observe` (request ids, one log line per request, `/metrics` and
+//!   `/healthz`) and `ops` (backup, restore and demo data behind the command line).
 
 // Deep view trees give deep types; the default limit of 128 is too low for them.
 #![recursion_limit = "256"]
@@ -34,6 +36,8 @@ pub mod db;
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+#[cfg(feature = "ssr")]
+pub mod observe;
 #[cfg(feature = "ssr")]
 pub mod ops;
 #[cfg(feature = "ssr")]

@@ -11,6 +11,7 @@ use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::observe::Metrics;
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -21,6 +22,8 @@ pub struct AppState {
     pub ip_limiter: Arc<Limiter>,
     /// Sign-in and sign-up attempts per account (email).
     pub account_limiter: Arc<Limiter>,
+    /// Request counts and latencies since start, for `/metrics`.
+    pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -33,6 +36,7 @@ impl AppState {
             hasher: Hasher::new()?,
             ip_limiter: Arc::new(Limiter::new(per_minute, minute)),
             account_limiter: Arc::new(Limiter::new(per_minute.div_ceil(2), minute)),
+            metrics: Arc::new(Metrics::new()),
             config: Arc::new(config),
             leptos_options,
         })

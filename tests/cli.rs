@@ -98,6 +98,17 @@ fn a_bad_setting_fails_with_one_clear_line() {
         String::from_utf8_lossy(&out.stderr)
             .contains("QUIRE_COMMON_PASSWORDS must be `on` or `off`")
     );
+
+    let out = quire(dir.path())
+        .arg("migrate")
+        .env("QUIRE_LOG_FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("quire: QUIRE_LOG_FORMAT must be `text` or `json`, not `xml`")
+    );
 }
 
 #[test]
@@ -106,11 +117,13 @@ fn serve_is_the_default_and_answers_health_checks() {
     let port = free_port();
     let child = quire(dir.path())
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
+        .env("QUIRE_LOG_FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let _server = Server(child);
+    let mut server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(20);
     let health = loop {
         if let Some(response) = get(port, "/healthz") {
@@ -129,6 +142,43 @@ fn serve_is_the_default_and_answers_health_checks() {
         home.contains("/pkg/quire.js"),
         "the site settings come from Leptos.toml"
     );
+    let search = get(port, "/search?q=private-words").unwrap();
+    assert!(search.starts_with("HTTP/1.1 200"), "{search}");
+
+    // One JSON log line per request, in the request's span, without the query string.
+    let _ = server.0.kill();
+    let _ = server.0.wait();
+    let mut logs = String::new();
+    server
+        .0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(!logs.contains("private-words"), "{logs}");
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let finished = |route: &str| {
+        lines
+            .iter()
+            .find(|l| l["message"] == "finished" && l["span"]["route"] == route)
+            .unwrap_or_else(|| panic!("no log line for {route} in {logs}"))
+    };
+    let health_log = finished("/healthz");
+    assert_eq!(health_log["level"], "INFO");
+    assert_eq!(health_log["status"], 200);
+    assert_eq!(health_log["path"], "/healthz");
+    assert_eq!(health_log["span"]["method"], "GET");
+    assert!(health_log["latency_ms"].is_number(), "{health_log}");
+    let id = health_log["span"]["request_id"].as_str().unwrap();
+    assert!(
+        health.contains(&format!("x-request-id: {id}\r\n")),
+        "{health}"
+    );
+    assert_eq!(finished("/search")["path"], "/search");
 }
 
 fn run_ok(command: &mut Command) -> String {

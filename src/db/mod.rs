@@ -13,6 +13,7 @@ pub mod follow;
 pub mod maintenance;
 pub mod search;
 pub mod session;
+pub mod stats;
 pub mod token;
 pub mod user;
 

@@ -6,6 +6,7 @@ pub mod article;
 pub mod comment;
 pub mod profile;
 pub mod search;
+pub mod stats;
 pub mod token;
 pub mod user;
 
