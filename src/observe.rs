@@ -38,6 +38,8 @@ pub const BUCKETS: [f64; 11] = [
 ];
 
 const UNMATCHED: &str = "unmatched";
+/// Routes that monitoring calls on a schedule.
+const PROBES: [&str; 2] = ["/healthz", "/metrics"];
 const STATIC: &str = "static";
 /// The longest incoming request id kept; anything longer is replaced.
 const MAX_REQUEST_ID: usize = 64;
@@ -403,12 +405,13 @@ pub async fn track(
     let label = route_label(matched.as_ref().map(MatchedPath::as_str), status);
     metrics.record(method, label, status, took);
     span.in_scope(|| {
-        tracing::info!(
-            status = status.as_u16(),
-            latency_ms = milliseconds(took),
-            path = %path,
-            "finished"
-        );
+        let latency_ms = milliseconds(took);
+        // Probes arrive every few seconds: their lines are for debugging only.
+        if PROBES.contains(&label) {
+            tracing::debug!(status = status.as_u16(), latency_ms, path = %path, "finished");
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, path = %path, "finished");
+        }
     });
     if let Some(value) = id_header {
         response.headers_mut().insert(REQUEST_ID, value);
