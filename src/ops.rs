@@ -11,7 +11,8 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 
-use crate::db::{self, Db, article::ArticleWrite, maintenance};
+use crate::db::article::{ArticleWrite, BulkArticle};
+use crate::db::{self, Db, maintenance};
 use crate::markdown;
 use crate::service::article::slugify;
 use crate::state::AppState;
@@ -297,6 +298,32 @@ fn blocks(rng: &mut StdRng) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A seeded article, made before it is written.
+struct Draft {
+    author: i64,
+    slug: String,
+    title: String,
+    description: String,
+    body: String,
+    html: String,
+    tag_list: String,
+    tags: Vec<String>,
+    at: String,
+}
+
+impl Draft {
+    fn write<'a>(&'a self, slug: &'a str) -> ArticleWrite<'a> {
+        ArticleWrite {
+            slug,
+            title: &self.title,
+            description: &self.description,
+            body: &self.body,
+            body_html: &self.html,
+            tag_list: &self.tag_list,
+        }
+    }
+}
+
 struct Progress {
     what: &'static str,
     total: u32,
@@ -413,8 +440,8 @@ async fn load(
     let step = span / plan.articles.max(1);
     let mut progress = Progress::new("articles", plan.articles);
     for start in (0..plan.articles).step_by(BATCH as usize) {
-        let mut tx = state.db.begin_write().await?;
-        let (mut first_id, mut last_id) = (None, 0);
+        // A batch is made in memory, then written in a few multi-row statements.
+        let mut drafts = Vec::with_capacity(BATCH as usize);
         for i in start..(start + BATCH).min(plan.articles) {
             let r: f64 = rng.r#gen();
             let author = ids[((r * r) * ids.len() as f64) as usize % ids.len()];
@@ -433,49 +460,67 @@ async fn load(
             let mut mine: Vec<String> = tags.choose_multiple(&mut *rng, 3).cloned().collect();
             mine.sort();
             let slug = format!("{}-{}", slugify(&title), i);
-            let at = db::timestamp(now - span + step * i);
-            let tag_list = mine.join(" ");
-            let write = ArticleWrite {
-                slug: &slug,
-                title: &title,
-                description: &description,
-                body: &body,
-                body_html: &html,
-                tag_list: &tag_list,
+            drafts.push(Draft {
+                author,
+                slug,
+                title,
+                description,
+                body,
+                html,
+                tag_list: mine.join(" "),
+                tags: mine,
+                at: db::timestamp(now - span + step * i),
+            });
+        }
+        let rows: Vec<BulkArticle<'_>> = drafts
+            .iter()
+            .map(|d| BulkArticle {
+                author_id: d.author,
+                write: d.write(&d.slug),
+                at: &d.at,
+            })
+            .collect();
+        let mut tx = state.db.begin_write().await?;
+        let inserted = db::article::insert_many(&mut tx, &rows).await?;
+        let mut article_ids = Vec::with_capacity(drafts.len());
+        for (draft, id) in drafts.iter().zip(inserted) {
+            let id = match id {
+                Some(id) => id,
+                // Seeded before, by an earlier run: the same slug with this run's number.
+                None => {
+                    let slug = format!("{}-{run}", draft.slug);
+                    db::article::insert(&mut *tx, draft.author, &draft.write(&slug), &draft.at)
+                        .await?
+                }
             };
-            let id =
-                match db::article::insert_unless_slug_taken(&mut *tx, author, &write, &at).await? {
-                    Some(id) => id,
-                    None => {
-                        let slug = format!("{slug}-{run}");
-                        let write = ArticleWrite {
-                            slug: &slug,
-                            ..write
-                        };
-                        db::article::insert(&mut *tx, author, &write, &at).await?
-                    }
-                };
-            first_id.get_or_insert(id);
-            last_id = id;
-            let mine: Vec<i64> = mine
-                .iter()
-                .filter_map(|t| tag_ids.get(t).copied())
-                .collect();
-            db::article::link_tags(&mut tx, id, &mine).await?;
-            let comments: Vec<(i64, String)> = (0..rng.gen_range(0..4))
-                .map(|_| {
-                    let who = *ids.choose(&mut *rng).expect("users");
-                    (who, sentence(&mut *rng, 5..25))
-                })
-                .collect();
-            db::comment::insert_many(&mut tx, id, &comments, &at).await?;
+            article_ids.push(id);
+        }
+        let (mut links, mut comments, mut favorites) = (Vec::new(), Vec::new(), Vec::new());
+        for (draft, &id) in drafts.iter().zip(&article_ids) {
+            links.extend(
+                draft
+                    .tags
+                    .iter()
+                    .filter_map(|t| tag_ids.get(t).map(|&tag| (id, tag))),
+            );
+            for _ in 0..rng.gen_range(0..4) {
+                let who = *ids.choose(&mut *rng).expect("users");
+                comments.push((id, who, sentence(&mut *rng, 5..25), draft.at.as_str()));
+            }
             let mut fans: Vec<i64> = (0..rng.gen_range(0..5))
                 .map(|_| *ids.choose(&mut *rng).expect("users"))
                 .collect();
             fans.sort_unstable();
             fans.dedup();
-            db::article::add_favorites(&mut tx, id, &fans, &at).await?;
+            favorites.extend(fans.into_iter().map(|fan| (fan, id, draft.at.as_str())));
         }
+        db::article::link_tags(&mut tx, &links).await?;
+        db::comment::insert_many(&mut tx, &comments).await?;
+        db::article::add_favorites(&mut tx, &favorites).await?;
+        let (first_id, last_id) = (
+            article_ids.iter().copied().min(),
+            article_ids.iter().copied().max().unwrap_or(0),
+        );
         if let Some(first) = first_id {
             db::article::recount_favorites(&mut tx, first, last_id).await?;
         }

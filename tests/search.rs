@@ -323,3 +323,73 @@ async fn articles_written_before_search_existed_are_found_after_the_migration() 
     assert_eq!(titles(&find(&app, "platypus").await), ["First post"]);
     assert_eq!(titles(&find(&app, "monotremes").await), ["First post"]);
 }
+
+#[tokio::test]
+async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
+    use quire::db::article::{ArticleWrite, BulkArticle, insert_many};
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    // 10,005 articles say "common"; the oldest says it in its title, the best place, and is
+    // the only one to say "ancient". Among the rest, one newer article has it in its title.
+    let names: Vec<String> = (0..10_005)
+        .map(|i| match i {
+            0 => "Common ancient ground".to_owned(),
+            9_000 => "Common sense".to_owned(),
+            _ => format!("Entry {i}"),
+        })
+        .collect();
+    let slugs: Vec<String> = (0..10_005).map(|i| format!("entry-{i}")).collect();
+    let at = quire::db::now();
+    let rows: Vec<BulkArticle<'_>> = (0..10_005)
+        .map(|i| BulkArticle {
+            author_id: alice,
+            write: ArticleWrite {
+                slug: &slugs[i],
+                title: &names[i],
+                description: "A description",
+                body: "Some common words.",
+                body_html: "<p>Some common words.</p>",
+                tag_list: "",
+            },
+            at: &at,
+        })
+        .collect();
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    insert_many(&mut tx, &rows).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let found = find(&app, "common").await;
+    assert!(found.capped);
+    assert_eq!(found.articles.total, 10_000);
+    assert_eq!(found.articles.pages(), 1000);
+    assert_eq!(titles(&found)[0], "Common sense");
+    assert!(!titles(&found).contains(&"Common ancient ground".to_owned()));
+    // Every page has its snippet.
+    assert!(
+        found
+            .articles
+            .items
+            .iter()
+            .all(|h| h.snippet.iter().any(|p| p.hit))
+    );
+    // Past the ranked ones there is nothing more to page through.
+    let last = search::search(&app.state, None, "common", 1000)
+        .await
+        .unwrap();
+    assert_eq!(last.articles.items.len(), 10);
+    // A rarer word is ranked among all its matches.
+    let rare = find(&app, "ancient").await;
+    assert!(!rare.capped);
+    assert_eq!(titles(&rare), ["Common ancient ground"]);
+
+    let api = app
+        .api("GET", "/api/search?q=common&limit=1", None, None)
+        .await;
+    assert_eq!(api.json()["articlesCount"], 10_000);
+    assert_eq!(api.json()["articlesCountIsCapped"], true);
+    let page = app.get("/search?q=common", None).await;
+    assert!(
+        page.body
+            .contains("More than 10,000 articles found; the newest 10,000 are ranked")
+    );
+}

@@ -144,7 +144,7 @@ pub async fn search(
     query: ListQuery,
 ) -> AppResult<Json<SearchJson>> {
     let text = query.q.clone().unwrap_or_default();
-    let (hits, total, authors) = service::search::search_range(
+    let found = service::search::search_range(
         &state,
         viewer.map(|v| v.user.id),
         &text,
@@ -153,9 +153,10 @@ pub async fn search(
     )
     .await?;
     Ok(Json(SearchJson {
-        articles: hits.into_iter().map(Into::into).collect(),
-        articles_count: total,
-        authors,
+        articles: found.hits.into_iter().map(Into::into).collect(),
+        articles_count: found.total,
+        articles_count_is_capped: found.capped,
+        authors: found.authors,
     }))
 }
 

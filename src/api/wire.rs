@@ -168,6 +168,8 @@ impl From<SearchHit> for SearchHitJson {
 pub struct SearchJson {
     pub articles: Vec<SearchHitJson>,
     pub articles_count: i64,
+    /// More articles match than `articles_count`: only that many of the newest were ranked.
+    pub articles_count_is_capped: bool,
     pub authors: Vec<Profile>,
 }
 

@@ -120,7 +120,18 @@ pub(super) fn select_summaries_and(
     extra: &'static str,
     viewer: Option<i64>,
 ) -> QueryBuilder<'static, Sqlite> {
-    let mut q = QueryBuilder::new("select ");
+    let mut q = QueryBuilder::new("");
+    push_select_summaries_and(&mut q, extra, viewer);
+    q
+}
+
+/// `select_summaries_and`, pushed onto `q` (after a `with` clause, say).
+pub(super) fn push_select_summaries_and(
+    q: &mut QueryBuilder<'static, Sqlite>,
+    extra: &'static str,
+    viewer: Option<i64>,
+) {
+    q.push("select ");
     q.push(extra);
     q.push(
         " a.id, a.slug, a.title, a.description, a.created_at, a.updated_at,
@@ -135,7 +146,6 @@ pub(super) fn select_summaries_and(
     );
     q.push_bind(viewer);
     q.push(") as following from articles a join users u on u.id = a.author_id");
-    q
 }
 
 fn push_filter(q: &mut QueryBuilder<'static, Sqlite>, filter: &ArticleFilter) {
@@ -457,44 +467,84 @@ pub async fn ensure_tags(
     Ok(ids)
 }
 
-/// Links a new article to tags that exist (`tag_ids`), in one statement. For bulk loads.
-pub async fn link_tags(
+/// Rows per statement in bulk loads: few statements, far below SQLite's bound-value limit.
+const BULK_ROWS: usize = 500;
+
+/// An article of a bulk load.
+pub struct BulkArticle<'a> {
+    pub author_id: i64,
+    pub write: ArticleWrite<'a>,
+    pub at: &'a str,
+}
+
+/// Inserts `articles`, `BULK_ROWS` to a statement, skipping any whose slug is taken (now or
+/// as an old slug); returns each one's id in order, `None` where it was skipped. For bulk
+/// loads.
+pub async fn insert_many(
     db: &mut SqliteConnection,
-    article_id: i64,
-    tag_ids: &[i64],
-) -> AppResult<()> {
-    if tag_ids.is_empty() {
-        return Ok(());
+    articles: &[BulkArticle<'_>],
+) -> AppResult<Vec<Option<i64>>> {
+    let mut ids = Vec::with_capacity(articles.len());
+    for chunk in articles.chunks(BULK_ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "insert into articles (slug, title, description, body, body_html, tag_list, \
+             author_id, created_at, updated_at) select * from (",
+        );
+        q.push_values(chunk, |mut row, a| {
+            row.push_bind(a.write.slug)
+                .push_bind(a.write.title)
+                .push_bind(a.write.description)
+                .push_bind(a.write.body)
+                .push_bind(a.write.body_html)
+                .push_bind(a.write.tag_list)
+                .push_bind(a.author_id)
+                .push_bind(a.at)
+                .push_bind(a.at);
+        });
+        q.push(
+            ") as v where not exists \
+             (select 1 from article_slug_redirects r where r.slug = v.column1) \
+             on conflict (slug) do nothing returning id, slug",
+        );
+        let inserted: std::collections::HashMap<String, i64> = q
+            .build_query_as::<(i64, String)>()
+            .fetch_all(&mut *db)
+            .await?
+            .into_iter()
+            .map(|(id, slug)| (slug, id))
+            .collect();
+        ids.extend(chunk.iter().map(|a| inserted.get(a.write.slug).copied()));
     }
-    let mut q = QueryBuilder::<Sqlite>::new("insert into article_tags (article_id, tag_id) ");
-    q.push_values(tag_ids, |mut row, tag_id| {
-        row.push_bind(article_id).push_bind(*tag_id);
-    });
-    q.push(" on conflict do nothing");
-    q.build().execute(db).await?;
+    Ok(ids)
+}
+
+/// Links new articles to tags that exist: `(article id, tag id)` pairs. For bulk loads.
+pub async fn link_tags(db: &mut SqliteConnection, pairs: &[(i64, i64)]) -> AppResult<()> {
+    for chunk in pairs.chunks(BULK_ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new("insert into article_tags (article_id, tag_id) ");
+        q.push_values(chunk, |mut row, (article_id, tag_id)| {
+            row.push_bind(*article_id).push_bind(*tag_id);
+        });
+        q.push(" on conflict do nothing");
+        q.build().execute(&mut *db).await?;
+    }
     Ok(())
 }
 
-/// Marks the article a favorite of each of `user_ids`, in one statement; `recount` then sets
-/// the counts. For bulk loads.
-pub async fn add_favorites(
-    db: &mut SqliteConnection,
-    article_id: i64,
-    user_ids: &[i64],
-    now: &str,
-) -> AppResult<()> {
-    if user_ids.is_empty() {
-        return Ok(());
+/// Adds favorites `(user id, article id, when)`; `recount_favorites` then sets the counts.
+/// For bulk loads.
+pub async fn add_favorites(db: &mut SqliteConnection, rows: &[(i64, i64, &str)]) -> AppResult<()> {
+    for chunk in rows.chunks(BULK_ROWS) {
+        let mut q =
+            QueryBuilder::<Sqlite>::new("insert into favorites (user_id, article_id, created_at) ");
+        q.push_values(chunk, |mut row, (user_id, article_id, at)| {
+            row.push_bind(*user_id)
+                .push_bind(*article_id)
+                .push_bind(*at);
+        });
+        q.push(" on conflict (user_id, article_id) do nothing");
+        q.build().execute(&mut *db).await?;
     }
-    let mut q =
-        QueryBuilder::<Sqlite>::new("insert into favorites (user_id, article_id, created_at) ");
-    q.push_values(user_ids, |mut row, user_id| {
-        row.push_bind(*user_id)
-            .push_bind(article_id)
-            .push_bind(now.to_owned());
-    });
-    q.push(" on conflict (user_id, article_id) do nothing");
-    q.build().execute(db).await?;
     Ok(())
 }
 

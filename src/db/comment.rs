@@ -118,26 +118,23 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// Adds comments `(author id, body)` to an article in one statement. For bulk loads.
+/// Adds comments `(article id, author id, body, when)`, 500 to a statement. For bulk loads.
 pub async fn insert_many(
     db: &mut sqlx::SqliteConnection,
-    article_id: i64,
-    comments: &[(i64, String)],
-    now: &str,
+    rows: &[(i64, i64, String, &str)],
 ) -> AppResult<()> {
-    if comments.is_empty() {
-        return Ok(());
+    for chunk in rows.chunks(500) {
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "insert into comments (article_id, author_id, body, created_at, updated_at) ",
+        );
+        q.push_values(chunk, |mut row, (article_id, author_id, body, at)| {
+            row.push_bind(*article_id)
+                .push_bind(*author_id)
+                .push_bind(body.as_str())
+                .push_bind(*at)
+                .push_bind(*at);
+        });
+        q.build().execute(&mut *db).await?;
     }
-    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-        "insert into comments (article_id, author_id, body, created_at, updated_at) ",
-    );
-    q.push_values(comments, |mut row, (author_id, body)| {
-        row.push_bind(article_id)
-            .push_bind(*author_id)
-            .push_bind(body.clone())
-            .push_bind(now.to_owned())
-            .push_bind(now.to_owned());
-    });
-    q.build().execute(db).await?;
     Ok(())
 }

@@ -2,9 +2,9 @@
 //! username or bio. `fts` is always a query built by the service from quoted words, never raw
 //! user text.
 
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, QueryBuilder, SqliteConnection, SqliteExecutor};
 
-use super::article::{SummaryRow, select_summaries_and};
+use super::article::{SummaryRow, push_select_summaries_and};
 use crate::error::AppResult;
 use crate::model::article::Profile;
 
@@ -19,36 +19,79 @@ pub struct HitRow {
     pub row: SummaryRow,
 }
 
-/// One page of the articles matching `fts`, best first: title matches weigh most, then tags,
-/// the description and the body.
+/// A search ranks at most this many of the articles that match: the newest. A word found in
+/// nearly every article would otherwise cost a relevance score for each of them per search.
+pub const RANKED_MAX: i64 = 10_000;
+
+/// The id from which articles matching `fts` are ranked: that of the oldest of the newest
+/// `RANKED_MAX` matches, or 0 when fewer match. The index walks its ids newest first and stops
+/// there.
+pub async fn ranked_from(db: impl SqliteExecutor<'_>, fts: &str) -> AppResult<i64> {
+    let from: Option<i64> = sqlx::query_scalar(
+        "select rowid from articles_fts where articles_fts match $1
+         order by rowid desc limit 1 offset $2",
+    )
+    .bind(fts)
+    .bind(RANKED_MAX - 1)
+    .fetch_optional(db)
+    .await?;
+    Ok(from.unwrap_or(0))
+}
+
+/// One page of the articles matching `fts` with ids from `from_id`, best first: title matches
+/// weigh most, then tags, the description and the body.
+///
+/// The index ranks on its own (`best`); a second pass over the same ids gives the page's rows
+/// their snippets. Matching each row again by id instead would redo the whole match per row,
+/// which is slow for prefix queries; the unary `+` keeps the id list out of the index's hands.
 pub async fn articles(
     db: &mut SqliteConnection,
     fts: &str,
+    from_id: i64,
     viewer: Option<i64>,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<HitRow>> {
-    let mut q = select_summaries_and(
-        "snippet(articles_fts, -1, char(2), char(3), '…', 24) as snippet,",
-        viewer,
+    let mut q = QueryBuilder::new(
+        "with best as materialized (select rowid as hit_id,
+         bm25(articles_fts, 10.0, 4.0, 1.0, 6.0) as score
+         from articles_fts where articles_fts match ",
     );
-    q.push(" join articles_fts on articles_fts.rowid = a.id where articles_fts match ");
     q.push_bind(fts.to_owned());
-    q.push(" order by bm25(articles_fts, 10.0, 4.0, 1.0, 6.0), a.id desc limit ");
+    q.push(" and rowid >= ");
+    q.push_bind(from_id);
+    q.push(" order by score, rowid desc limit ");
     q.push_bind(limit);
     q.push(" offset ");
     q.push_bind(offset);
+    q.push(") ");
+    push_select_summaries_and(&mut q, "s.snippet as snippet,", viewer);
+    q.push(
+        " join best on best.hit_id = a.id
+         join (select rowid as sid,
+               snippet(articles_fts, -1, char(2), char(3), '…', 24) as snippet
+               from articles_fts where articles_fts match ",
+    );
+    q.push_bind(fts.to_owned());
+    q.push(" and rowid >= ");
+    q.push_bind(from_id);
+    q.push(
+        " and +rowid in (select hit_id from best)) as s on s.sid = a.id
+         order by best.score, a.id desc",
+    );
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// How many articles match `fts`.
+/// How many articles match `fts`, counting no further than `RANKED_MAX + 1`.
 pub async fn count(db: impl SqliteExecutor<'_>, fts: &str) -> AppResult<i64> {
-    Ok(
-        sqlx::query_scalar("select count(*) from articles_fts where articles_fts match $1")
-            .bind(fts)
-            .fetch_one(db)
-            .await?,
+    Ok(sqlx::query_scalar(
+        "select count(*) from
+         (select 1 from articles_fts where articles_fts match $1 limit $2)",
     )
+    .bind(fts)
+    .bind(RANKED_MAX + 1)
+    .fetch_one(db)
+    .await?)
 }
 
 #[derive(Debug, FromRow)]

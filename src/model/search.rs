@@ -26,6 +26,8 @@ pub struct SearchHit {
 pub struct SearchResults {
     pub authors: Vec<Profile>,
     pub articles: Page<SearchHit>,
+    /// More articles match than `articles.total` says: only the newest of them were ranked.
+    pub capped: bool,
 }
 
 /// Splits text marked with `start` and `end` around the hits into plain and hit pieces.

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::article::{ArticlePreview, Pagination, set_status};
 use crate::components::form::ssr_text;
-use crate::components::{avatar_url, percent_encode};
+use crate::components::{avatar_url, percent_encode, thousands};
 use crate::model::search::SearchResults;
 use crate::pages::home::page_param;
 use crate::server::search::search;
@@ -66,7 +66,11 @@ fn Results(found: SearchResults, q: String) -> impl IntoView {
     if q.trim().is_empty() {
         return view! { <p class="search-empty">"Type a word to search for."</p> }.into_any();
     }
-    let SearchResults { authors, articles } = found;
+    let SearchResults {
+        authors,
+        articles,
+        capped,
+    } = found;
     let pages = articles.pages();
     let page = articles.page;
     let total = articles.total;
@@ -98,7 +102,15 @@ fn Results(found: SearchResults, q: String) -> impl IntoView {
             } else {
                 view! {
                     <p class="search-count">
-                        {format!("{total} article{} found", if total == 1 { "" } else { "s" })}
+                        {if capped {
+                            format!(
+                                "More than {} articles found; the newest {} are ranked",
+                                thousands(total),
+                                thousands(total)
+                            )
+                        } else {
+                            format!("{} article{} found", thousands(total), if total == 1 { "" } else { "s" })
+                        }}
                     </p>
                     {articles.items.into_iter().map(|hit| view! {
                         <ArticlePreview article=hit.summary snippet=hit.snippet />

@@ -2,9 +2,9 @@
 //! authors whose username or bio match. Any text a user types is a valid query.
 
 use crate::db;
-use crate::db::search::{HIT_END, HIT_START};
+use crate::db::search::{HIT_END, HIT_START, RANKED_MAX};
 use crate::error::AppResult;
-use crate::model::article::{PAGE_SIZE, Page};
+use crate::model::article::{PAGE_SIZE, Page, Profile};
 use crate::model::search::{QUERY_MAX_CHARS, SearchHit, SearchResults, snippet_parts};
 use crate::state::AppState;
 
@@ -36,6 +36,18 @@ pub fn fts_query(text: &str) -> Option<String> {
     Some(query.join(" "))
 }
 
+/// What `search_range` found.
+#[derive(Debug)]
+pub struct Found {
+    /// Best first.
+    pub hits: Vec<SearchHit>,
+    /// How many articles match, at most `RANKED_MAX`.
+    pub total: i64,
+    /// More than `RANKED_MAX` match: only the newest `RANKED_MAX` were ranked.
+    pub capped: bool,
+    pub authors: Vec<Profile>,
+}
+
 /// Articles `offset..offset + limit` matching `text`, best first, their count, and the
 /// matching authors.
 pub async fn search_range(
@@ -44,21 +56,37 @@ pub async fn search_range(
     text: &str,
     limit: i64,
     offset: i64,
-) -> AppResult<(Vec<SearchHit>, i64, Vec<crate::model::article::Profile>)> {
+) -> AppResult<Found> {
+    let mut found = Found {
+        hits: Vec::new(),
+        total: 0,
+        capped: false,
+        authors: Vec::new(),
+    };
     let text: String = text.trim().chars().take(QUERY_MAX_CHARS).collect();
     if text.is_empty() {
-        return Ok((Vec::new(), 0, Vec::new()));
+        return Ok(found);
     }
     let mut tx = state.db.reader.begin().await?;
-    let authors = db::search::authors(&mut *tx, &text, viewer, AUTHORS_SHOWN).await?;
+    found.authors = db::search::authors(&mut *tx, &text, viewer, AUTHORS_SHOWN).await?;
     let Some(fts) = fts_query(&text) else {
-        return Ok((Vec::new(), 0, authors));
+        return Ok(found);
     };
-    let rows = db::search::articles(&mut tx, &fts, viewer, limit, offset).await?;
+    let matching = db::search::count(&mut *tx, &fts).await?;
+    found.total = matching.min(RANKED_MAX);
+    found.capped = matching > RANKED_MAX;
+    if offset >= found.total {
+        return Ok(found);
+    }
+    let from_id = if found.capped {
+        db::search::ranked_from(&mut *tx, &fts).await?
+    } else {
+        0
+    };
+    let rows = db::search::articles(&mut tx, &fts, from_id, viewer, limit, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.row.id).collect();
     let mut tags = db::article::tags_of(&mut tx, &ids).await?;
-    let total = db::search::count(&mut *tx, &fts).await?;
-    let hits = rows
+    found.hits = rows
         .into_iter()
         .map(|hit| {
             let mine = super::take_tags(&mut tags, hit.row.id);
@@ -68,7 +96,7 @@ pub async fn search_range(
             }
         })
         .collect();
-    Ok((hits, total, authors))
+    Ok(found)
 }
 
 /// Page `page` (1-based) of a search, `PAGE_SIZE` articles a page.
@@ -79,15 +107,16 @@ pub async fn search(
     page: u32,
 ) -> AppResult<SearchResults> {
     let (limit, offset) = super::page_window(page, MAX_PAGE)?;
-    let (items, total, authors) = search_range(state, viewer, text, limit, offset).await?;
+    let found = search_range(state, viewer, text, limit, offset).await?;
     Ok(SearchResults {
-        authors,
+        authors: found.authors,
         articles: Page {
-            items,
-            total,
+            items: found.hits,
+            total: found.total,
             page,
             per_page: PAGE_SIZE,
         },
+        capped: found.capped,
     })
 }
 

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Search latency on a large database: seeds one with the release CLI (or reuses it), serves it
+# with the release binary, and times 100 different searches through the page (/search) and
+# the JSON endpoint (/api/search), one at a time. Prints the seed time when it seeds, then the
+# median, p95 and slowest of each. Expects `make build` to have run.
+#
+#   BENCH_ARTICLES=100000 (default) scripts/bench-search.sh
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+articles=${BENCH_ARTICLES:-100000}
+dir=${BENCH_DIR:-$HOME/.cache/quire/bench}
+db="$dir/search-$articles.db"
+port=${BENCH_PORT:-3190}
+base="http://127.0.0.1:$port"
+mkdir -p "$dir"
+
+if [ ! -f "$db" ]; then
+  echo "seeding $articles articles into $db"
+  DATABASE_URL="sqlite://$db" ./target/release/quire seed --users 1000 --articles "$articles" 2>/dev/null
+fi
+
+log=$(mktemp)
+DATABASE_URL="sqlite://$db" LEPTOS_SITE_ADDR="127.0.0.1:$port" QUIRE_PUBLIC_URL="$base" \
+  RUST_LOG=warn ./target/release/quire serve >"$log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 150); do
+  curl -fsS "$base/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server" 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.2
+done
+
+# 100 searches: 40 single words of the seed's vocabulary, 30 pairs, 20 prefixes as typed, and
+# 10 words that are in no article.
+words=(rust memory safety async runtime thread borrow checker lifetime trait generic macro
+  closure iterator vector string slice pointer heap stack compiler linker cargo crate module
+  garden kitchen bread coffee travel mountain river forest winter summer music guitar piano
+  camera photo)
+queries=()
+for w in "${words[@]:0:40}"; do queries+=("$w"); done
+for i in $(seq 0 29); do queries+=("${words[$i]}%20${words[$(((i * 7 + 3) % 40))]}"); done
+for i in $(seq 0 19); do w=${words[$((i * 2))]}; queries+=("${w:0:3}"); done
+for i in $(seq 0 9); do queries+=("zzqx$i"); done
+
+# Times every query against one address; prints "median p95 max" in milliseconds.
+measure() {
+  local path=$1 times=()
+  for q in "${queries[@]:0:10}"; do curl -fsS -o /dev/null "$base$path$q"; done # warm-up
+  for q in "${queries[@]}"; do
+    times+=("$(curl -fsS -o /dev/null -w '%{time_total}' "$base$path$q")")
+  done
+  printf '%s\n' "${times[@]}" | sort -n |
+    awk '{ t[NR] = $1 * 1000 } END { printf "median %.1f ms, p95 %.1f ms, max %.1f ms (%d searches)\n", t[int((NR + 1) / 2)], t[int(NR * 0.95)], t[NR], NR }'
+}
+
+echo "search latency at $articles articles, one search at a time:"
+echo "  /search?q=…      $(measure '/search?q=')"
+echo "  /api/search?q=…  $(measure '/api/search?q=')"
