@@ -102,8 +102,9 @@ enum UserCommand {
 pub async fn main() -> ExitCode {
     let cli = Cli::parse();
     let _ = dotenvy::dotenv();
+    let serving = matches!(cli.command, None | Some(Command::Serve));
     match LogFormat::from_env() {
-        Ok(format) => init_tracing(format),
+        Ok(format) => init_tracing(format, serving),
         Err(error) => {
             eprintln!("quire: {error:#}");
             return ExitCode::FAILURE;
@@ -112,7 +113,11 @@ pub async fn main() -> ExitCode {
     match run(cli.command.unwrap_or(Command::Serve)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!("{error:#}");
+            // The server's log is its record; the other commands log to standard error, where
+            // this line already goes.
+            if serving {
+                tracing::error!("{error:#}");
+            }
             eprintln!("quire: {error:#}");
             ExitCode::FAILURE
         }
@@ -270,17 +275,33 @@ fn leptos_options() -> anyhow::Result<LeptosOptions> {
     Ok(options)
 }
 
-/// Logs go to standard output, filtered by `RUST_LOG`: as text (coloured only on a terminal), or
-/// with `QUIRE_LOG_FORMAT=json` one JSON object a line (the event's fields at the top level, the
-/// request's span under `span`).
-fn init_tracing(format: LogFormat) {
+/// The server logs to standard output, by default at `info`; the other commands log to
+/// standard error at `warn`, so that what they print (a generated password, say) stays alone
+/// on standard output. `RUST_LOG` overrides the level. As text (coloured only on a terminal),
+/// or with `QUIRE_LOG_FORMAT=json` one JSON object a line (the event's fields at the top level,
+/// the request's span under `span`).
+fn init_tracing(format: LogFormat, serving: bool) {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::fmt::writer::BoxMakeWriter;
+    let level = if serving { "info" } else { "warn" };
     let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn"));
+        .unwrap_or_else(|_| EnvFilter::new(format!("{level},sqlx=warn,tower_sessions=warn")));
+    let (writer, ansi) = if serving {
+        (
+            BoxMakeWriter::new(std::io::stdout),
+            std::io::stdout().is_terminal(),
+        )
+    } else {
+        (
+            BoxMakeWriter::new(std::io::stderr),
+            std::io::stderr().is_terminal(),
+        )
+    };
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_ansi(std::io::stdout().is_terminal());
+        .with_writer(writer)
+        .with_ansi(ansi);
     let _ = match format {
         LogFormat::Text => logs.try_init(),
         LogFormat::Json => logs

@@ -278,6 +278,8 @@ fn operators_create_promote_and_reset_accounts() {
         out.contains("password: "),
         "a generated password is shown: {out}"
     );
+    // Only what the command says: its logs go to standard error, and only warnings.
+    assert_eq!(out.lines().count(), 2, "{out}");
 
     let mut create = quire(dir.path());
     create
