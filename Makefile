@@ -14,7 +14,7 @@ export LEPTOS_WASM_OPT_VERSION ?= version_132
 
 WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench-search
+.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench-100k
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -51,8 +51,8 @@ unit: setup ## Rust tests: unit, service and router tests
 e2e: build ## Playwright in headless Chromium against the release build
 	@bash scripts/e2e.sh
 
-bench-search: build ## Search latency at 100,000 seeded articles (median and p95 of 100 searches)
-	@bash scripts/bench-search.sh
+bench-100k: build ## Search and the admin table browser at 100,000 seeded articles
+	@bash scripts/bench-100k.sh
 
 conformance: build ## The official RealWorld API suite (154 Hurl requests) against the release build
 	@bash scripts/conformance.sh

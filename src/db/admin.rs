@@ -111,7 +111,8 @@ pub struct Slice<'a> {
     pub search: &'a str,
     pub sort: &'a str,
     pub descending: bool,
-    /// Sorted on after `sort`, so that rows with equal values keep one order across pages.
+    /// The primary key: sorted on after `sort`, so that rows with equal values keep one order
+    /// across pages, and used to read a page's rows once they are chosen.
     pub tiebreak: &'a [&'a str],
 }
 
@@ -144,6 +145,10 @@ pub async fn count(db: impl SqliteExecutor<'_>, slice: &Slice<'_>) -> AppResult<
 
 /// One page of `slice`: each cell as text cut to `max_chars` + 1 characters (so the caller can
 /// tell it was cut), `None` for NULL; binary values are described, not sent.
+///
+/// The sort runs over the key columns only, then the page's rows are read by key (a
+/// "deferred join"): sorting a deep page of wide rows would otherwise carry every row's cells
+/// through the sort.
 pub async fn rows(
     db: impl SqliteExecutor<'_>,
     slice: &Slice<'_>,
@@ -163,16 +168,39 @@ pub async fn rows(
              else substr(cast({c} as text), 1, {keep}) end"
         ));
     }
-    slice.push_from_where(&mut q);
     let dir = if slice.descending { "desc" } else { "asc" };
-    q.push(format!(" order by {} {dir}", ident(slice.sort)));
+    let mut order = format!(" order by {} {dir}", ident(slice.sort));
     for column in slice.tiebreak.iter().filter(|c| **c != slice.sort) {
-        q.push(format!(", {} {dir}", ident(column)));
+        order.push_str(&format!(", {} {dir}", ident(column)));
     }
-    q.push(" limit ");
-    q.push_bind(limit);
-    q.push(" offset ");
-    q.push_bind(offset);
+    if slice.tiebreak.is_empty() {
+        slice.push_from_where(&mut q);
+    } else {
+        let key = slice
+            .tiebreak
+            .iter()
+            .map(|c| ident(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        q.push(format!(
+            " from {} where ({key}) in (select {key}",
+            ident(slice.table)
+        ));
+        slice.push_from_where(&mut q);
+        q.push(&order);
+        q.push(" limit ");
+        q.push_bind(limit);
+        q.push(" offset ");
+        q.push_bind(offset);
+        q.push(")");
+    }
+    q.push(&order);
+    if slice.tiebreak.is_empty() {
+        q.push(" limit ");
+        q.push_bind(limit);
+        q.push(" offset ");
+        q.push_bind(offset);
+    }
     let rows = q.build().fetch_all(db).await?;
     let width = slice.columns.len();
     rows.iter()

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Search latency on a large database: seeds one with the release CLI (or reuses it), serves it
-# with the release binary, and times 100 different searches through the page (/search) and
-# the JSON endpoint (/api/search), one at a time. Prints the seed time when it seeds, then the
-# median, p95 and slowest of each. Expects `make build` to have run.
+# Search and the admin table browser on a large database: seeds one with the release CLI (or
+# reuses it), serves it with the release binary, and times, one request at a time, 100
+# different searches through the page (/search) and the JSON endpoint (/api/search), then
+# table-browser pages as an administrator. Prints the seed's own timing line when it seeds,
+# then the median, p95 and slowest of the searches and the median of each table page.
+# Expects `make build` to have run.
 #
-#   BENCH_ARTICLES=100000 (default) scripts/bench-search.sh
+#   BENCH_ARTICLES=100000 (default) scripts/bench-100k.sh
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -19,12 +21,17 @@ if [ ! -f "$db" ]; then
   echo "seeding $articles articles into $db"
   DATABASE_URL="sqlite://$db" ./target/release/quire seed --users 1000 --articles "$articles" 2>/dev/null
 fi
+# The first seeded user administers (the CLI, as an operator would); all share one password.
+admin=$(DATABASE_URL="sqlite://$db" ./target/release/quire user promote \
+  "$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select username from users order by id limit 1').fetchone()[0])" "$db")" |
+  awk '{print $1}')
 
 log=$(mktemp)
 DATABASE_URL="sqlite://$db" LEPTOS_SITE_ADDR="127.0.0.1:$port" QUIRE_PUBLIC_URL="$base" \
   RUST_LOG=warn ./target/release/quire serve >"$log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log"' EXIT
+jar=$(mktemp)
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log" "$jar"' EXIT
 for _ in $(seq 1 150); do
   curl -fsS "$base/healthz" >/dev/null 2>&1 && break
   kill -0 "$server" 2>/dev/null || { cat "$log"; exit 1; }
@@ -57,3 +64,16 @@ measure() {
 echo "search latency at $articles articles, one search at a time:"
 echo "  /search?q=…      $(measure '/search?q=')"
 echo "  /api/search?q=…  $(measure '/api/search?q=')"
+
+curl -fsS -o /dev/null -c "$jar" -H "Origin: $base" -H 'Accept: application/json' \
+  --data-urlencode "email=$admin@example.org" --data-urlencode 'password=quire demo password' \
+  "$base/rpc/login"
+echo "admin table browser (median of 5, after one warm-up):"
+for path in '/admin' '/admin/tables/articles' '/admin/tables/articles?page=3000' \
+  '/admin/tables/articles?sort=title' '/admin/tables/articles?sort=title&dir=desc&page=3000' \
+  '/admin/tables/articles?q=garden' '/admin/tables/comments?sort=body&size=100' \
+  '/admin/tables/favorites?page=7000'; do
+  curl -fsS -o /dev/null -b "$jar" "$base$path"
+  for _ in 1 2 3 4 5; do curl -fsS -o /dev/null -b "$jar" -w '%{time_total}\n' "$base$path"; done |
+    sort -n | awk -v p="$path" 'NR == 3 { printf "  %-56s %7.1f ms\n", p, $1 * 1000 }'
+done
