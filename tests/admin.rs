@@ -338,6 +338,9 @@ async fn the_overview_shows_live_figures_and_a_chart() {
     assert!(page.body.contains("3 articles in all"));
     assert_eq!(page.body.matches("<rect").count(), 30);
     assert!(page.body.contains(r#"href="/admin/tables/articles""#));
+    // No button to take the role from yourself.
+    assert!(page.body.contains("(you)"));
+    assert!(!page.body.contains("Revoke admin from alice"));
     // Only administrators see the navbar's Admin link.
     assert!(
         app.get("/", Some(&alice))
@@ -361,7 +364,10 @@ async fn administrators_grant_and_revoke_the_role_from_the_browser() {
         .await;
     assert_eq!(granted.status, StatusCode::OK, "{granted:?}");
     assert_eq!(granted.json(), serde_json::json!(["alice", "bob"]));
-    assert_eq!(app.get("/admin", Some(&bob)).await.status, StatusCode::OK);
+    let bobs = app.get("/admin", Some(&bob)).await;
+    assert_eq!(bobs.status, StatusCode::OK);
+    assert!(bobs.body.contains("Revoke admin from alice"));
+    assert!(!bobs.body.contains("Revoke admin from bob"));
 
     // Nobody takes the role from themselves; unknown names are a clear 422.
     let mine = app

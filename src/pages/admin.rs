@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
+use crate::app::Auth;
 use crate::components::article::{Pagination, set_status};
 use crate::components::chart::BarChart;
 use crate::components::form::{ErrorMessages, ssr_text};
@@ -96,6 +97,15 @@ fn OverviewView(overview: Overview, grant: ServerAction<SetAdmin>) -> impl IntoV
         .into_iter()
         .map(|d| (d.day, d.articles))
         .collect::<Vec<_>>();
+    // Nobody may take the role from themselves: no button for it.
+    let auth = expect_context::<Auth>();
+    let me = auth
+        .user
+        .get_untracked()
+        .and_then(Result::ok)
+        .flatten()
+        .map(|u| u.username)
+        .unwrap_or_default();
     let messages = Signal::derive(move || match grant.value().get() {
         Some(Err(error)) => error.messages(),
         _ => Vec::new(),
@@ -145,21 +155,29 @@ fn OverviewView(overview: Overview, grant: ServerAction<SetAdmin>) -> impl IntoV
             <ul>
                 {admins
                     .into_iter()
-                    .map(|name| view! {
-                        <li>
-                            <a href=format!("/profile/{name}")>{name.clone()}</a>
+                    .map(|name| {
+                        let target = name.clone();
+                        let revoke = (name != me).then(move || view! {
                             <ActionForm action=grant attr:class="revoke-form">
-                                <input type="hidden" name="username" value=name.clone() />
+                                <input type="hidden" name="username" value=target.clone() />
                                 <input type="hidden" name="admin" value="false" />
                                 <button
                                     class="btn btn-sm btn-outline-danger"
                                     type="submit"
-                                    aria-label=format!("Revoke admin from {name}")
+                                    aria-label=format!("Revoke admin from {target}")
                                 >
                                     "Revoke"
                                 </button>
                             </ActionForm>
-                        </li>
+                        });
+                        let you = (name == me).then_some(view! { <span class="you">"(you)"</span> });
+                        view! {
+                            <li>
+                                <a href=format!("/profile/{name}")>{name.clone()}</a>
+                                {you}
+                                {revoke}
+                            </li>
+                        }
                     })
                     .collect_view()}
             </ul>
