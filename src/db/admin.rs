@@ -173,8 +173,16 @@ pub async fn rows(
     for column in slice.tiebreak.iter().filter(|c| **c != slice.sort) {
         order.push_str(&format!(", {} {dir}", ident(column)));
     }
+    let choose_page = |q: &mut QueryBuilder<'_, Sqlite>| {
+        slice.push_from_where(q);
+        q.push(&order);
+        q.push(" limit ");
+        q.push_bind(limit);
+        q.push(" offset ");
+        q.push_bind(offset);
+    };
     if slice.tiebreak.is_empty() {
-        slice.push_from_where(&mut q);
+        choose_page(&mut q);
     } else {
         let key = slice
             .tiebreak
@@ -182,24 +190,11 @@ pub async fn rows(
             .map(|c| ident(c))
             .collect::<Vec<_>>()
             .join(", ");
-        q.push(format!(
-            " from {} where ({key}) in (select {key}",
-            ident(slice.table)
-        ));
-        slice.push_from_where(&mut q);
-        q.push(&order);
-        q.push(" limit ");
-        q.push_bind(limit);
-        q.push(" offset ");
-        q.push_bind(offset);
+        let table = ident(slice.table);
+        q.push(format!(" from {table} where ({key}) in (select {key}"));
+        choose_page(&mut q);
         q.push(")");
-    }
-    q.push(&order);
-    if slice.tiebreak.is_empty() {
-        q.push(" limit ");
-        q.push_bind(limit);
-        q.push(" offset ");
-        q.push_bind(offset);
+        q.push(&order);
     }
     let rows = q.build().fetch_all(db).await?;
     let width = slice.columns.len();
