@@ -291,6 +291,19 @@ async fn lists_are_newest_first_paged_and_filtered() {
         .await
         .unwrap();
     assert_eq!(odd.total, 7);
+    // A filtered list pages the same way: alice's second page holds her two oldest.
+    let alice_second = article::list(&app.state, None, &ArticleFilter::author("alice"), 2)
+        .await
+        .unwrap();
+    let titles: Vec<&str> = alice_second
+        .items
+        .iter()
+        .map(|a| a.title.as_str())
+        .collect();
+    assert_eq!(
+        (alice_second.total, titles),
+        (12, vec!["Alice 1", "Alice 0"])
+    );
     let by_bob = article::list(&app.state, None, &ArticleFilter::author("BOB"), 1)
         .await
         .unwrap();
