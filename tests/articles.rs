@@ -505,3 +505,81 @@ async fn popular_tags_count_live_articles_only() {
         ["rust", "web"]
     );
 }
+
+#[tokio::test]
+async fn list_counts_and_popular_tags_follow_every_write() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    let bob = app.sign_up("bob").await;
+    let carol = app.sign_up("carol").await;
+    profile::set_following(&app.state, carol, "alice", true)
+        .await
+        .unwrap();
+    profile::set_following(&app.state, carol, "bob", true)
+        .await
+        .unwrap();
+    let mut slugs = Vec::new();
+    for i in 0..5 {
+        let tags: &[&str] = if i < 3 { &["rust", "web"] } else { &["rust"] };
+        let slug = article::create(&app.state, alice, draft(&format!("Alice {i}"), tags))
+            .await
+            .unwrap()
+            .summary
+            .slug;
+        slugs.push(slug);
+    }
+    article::create(&app.state, bob, draft("Bob 0", &["web"]))
+        .await
+        .unwrap();
+    // Retag one, delete another: the counts follow.
+    let retag = ArticlePatch {
+        tags: Some(vec!["go".into()]),
+        ..ArticlePatch::default()
+    };
+    article::update(&app.state, alice, &slugs[0], retag)
+        .await
+        .unwrap();
+    article::delete(&app.state, alice, &slugs[1]).await.unwrap();
+
+    // Every count the lists read agrees with counting the rows.
+    let total = |filter: ArticleFilter| {
+        let app = &app;
+        async move {
+            article::list(&app.state, None, &filter, 1)
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(total(ArticleFilter::all()).await, 5);
+    assert_eq!(total(ArticleFilter::author("ALICE")).await, 4);
+    assert_eq!(total(ArticleFilter::author("bob")).await, 1);
+    assert_eq!(total(ArticleFilter::author("nobody")).await, 0);
+    assert_eq!(total(ArticleFilter::tag("rust")).await, 3);
+    assert_eq!(total(ArticleFilter::tag("web")).await, 2);
+    assert_eq!(total(ArticleFilter::tag("go")).await, 1);
+    assert_eq!(total(ArticleFilter::tag("nothing")).await, 0);
+    assert_eq!(total(ArticleFilter::feed_of(carol)).await, 5);
+    assert_eq!(total(ArticleFilter::feed_of(alice)).await, 0);
+    let both = ArticleFilter {
+        tag: Some("web".into()),
+        ..ArticleFilter::author("alice")
+    };
+    assert_eq!(total(both).await, 1);
+    assert_eq!(
+        count(&app, "select articles from article_stats").await,
+        count(&app, "select count(*) from articles").await
+    );
+
+    // Most used first, ties by name; a tag nobody uses any more is not listed.
+    assert_eq!(
+        article::popular_tags(&app.state, 10).await.unwrap(),
+        ["rust", "web", "go"]
+    );
+    let slug = slugs[0].clone();
+    article::delete(&app.state, alice, &slug).await.unwrap();
+    assert_eq!(
+        article::popular_tags(&app.state, 10).await.unwrap(),
+        ["rust", "web"]
+    );
+}

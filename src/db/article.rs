@@ -213,11 +213,64 @@ pub async fn list(
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// How many articles the list holds.
+/// How many articles the list holds. The lists a reader pages through (all, a tag's, an
+/// author's, a feed) read the counts the triggers keep (migration 0008); only combined
+/// filters and favorites are counted, over their own index ranges.
 pub async fn count(db: &mut SqliteConnection, filter: &ArticleFilter) -> AppResult<i64> {
-    let mut q = QueryBuilder::new("select count(*) from articles a");
-    push_filter(&mut q, filter);
-    Ok(q.build_query_scalar().fetch_one(db).await?)
+    let counted: Option<i64> = match filter {
+        ArticleFilter {
+            tag: None,
+            author: None,
+            favorited_by: None,
+            feed_of: None,
+        } => {
+            sqlx::query_scalar("select articles from article_stats where id = 1")
+                .fetch_optional(&mut *db)
+                .await?
+        }
+        ArticleFilter {
+            tag: Some(tag),
+            author: None,
+            favorited_by: None,
+            feed_of: None,
+        } => {
+            sqlx::query_scalar("select articles_count from tags where name = $1")
+                .bind(tag)
+                .fetch_optional(&mut *db)
+                .await?
+        }
+        ArticleFilter {
+            tag: None,
+            author: Some(author),
+            favorited_by: None,
+            feed_of: None,
+        } => {
+            sqlx::query_scalar("select articles_count from users where lower(username) = lower($1)")
+                .bind(author)
+                .fetch_optional(&mut *db)
+                .await?
+        }
+        ArticleFilter {
+            tag: None,
+            author: None,
+            favorited_by: None,
+            feed_of: Some(user_id),
+        } => {
+            sqlx::query_scalar(
+                "select coalesce(sum(u.articles_count), 0) from follows f
+             join users u on u.id = f.followee_id where f.follower_id = $1",
+            )
+            .bind(user_id)
+            .fetch_optional(&mut *db)
+            .await?
+        }
+        _ => {
+            let mut q = QueryBuilder::new("select count(*) from articles a");
+            push_filter(&mut q, filter);
+            Some(q.build_query_scalar().fetch_one(&mut *db).await?)
+        }
+    };
+    Ok(counted.unwrap_or(0))
 }
 
 /// One article's summary row, as `viewer` sees it.
@@ -392,8 +445,8 @@ pub async fn set_tags(
 /// The most used tags, most used first.
 pub async fn popular_tags(db: impl SqliteExecutor<'_>, limit: i64) -> AppResult<Vec<String>> {
     Ok(sqlx::query_scalar(
-        "select t.name from article_tags at join tags t on t.id = at.tag_id
-         group by t.id, t.name order by count(*) desc, t.name limit $1",
+        "select name from tags where articles_count > 0
+         order by articles_count desc, name limit $1",
     )
     .bind(limit)
     .fetch_all(db)
