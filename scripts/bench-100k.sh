@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Search and the admin table browser on a large database: seeds one with the release CLI (or
-# reuses it), serves it with the release binary, and times, one request at a time, 100
+# Reading pages, search and the admin table browser on a large database: seeds one with the
+# release CLI (or reuses it), serves it with the release binary, and times, one request at a
+# time, the home, tag and API list pages (deep pages included), then 100
 # different searches through the page (/search) and the JSON endpoint (/api/search), then
 # table-browser pages as an administrator. Prints the seed's own timing line when it seeds,
 # then the median, p95 and slowest of the searches and the median of each table page.
@@ -60,6 +61,16 @@ measure() {
   printf '%s\n' "${times[@]}" | sort -n |
     awk '{ t[NR] = $1 * 1000 } END { printf "median %.1f ms, p95 %.1f ms, max %.1f ms (%d searches)\n", t[int((NR + 1) / 2)], t[int(NR * 0.95)], t[NR], NR }'
 }
+
+# The reading pages, deep ones included: the most used tag, and the median of 5 after a warm-up.
+tag=$(curl -fsS "$base/api/tags" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tags"][0])')
+echo "pages at $articles articles (median of 5, after one warm-up):"
+for path in '/' '/?page=500' "/?page=$((articles / 20 - 1))" "/tag/$tag" "/tag/$tag?page=30" \
+  '/api/articles?limit=20' "/api/articles?offset=$((articles - 20))" '/api/tags'; do
+  curl -fsS -o /dev/null "$base$path"
+  for _ in 1 2 3 4 5; do curl -fsS -o /dev/null -w '%{time_total}\n' "$base$path"; done |
+    sort -n | awk -v p="$path" 'NR == 3 { printf "  %-56s %7.1f ms\n", p, $1 * 1000 }'
+done
 
 echo "search latency at $articles articles, one search at a time:"
 echo "  /search?q=…      $(measure '/search?q=')"
