@@ -9,14 +9,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::app::Auth;
-use crate::components::article::{Pagination, set_status};
+use crate::components::article::Pagination;
 use crate::components::chart::BarChart;
 use crate::components::form::{ErrorMessages, ssr_text};
 use crate::components::{human_bytes, percent_encode, thousands};
 use crate::model::admin::{
     DEFAULT_PAGE_SIZE, Overview, PAGE_SIZES, SortDir, TablePage, TableParams,
 };
-use crate::pages::not_found::ErrorPage;
+use crate::pages::not_found::error_view;
 use crate::server::admin::{SetAdmin, admin_overview, admin_table};
 
 /// `/admin/tables/{table}?…` with only the parameters that differ from the defaults.
@@ -63,10 +63,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match overview.await {
                         Ok(overview) => view! { <OverviewView overview grant /> }.into_any(),
-                        Err(error) => {
-                            set_status(&error);
-                            view! { <ErrorPage error /> }.into_any()
-                        }
+                        Err(error) => error_view(error),
                     }
                 })}
             </Transition>
@@ -234,10 +231,7 @@ pub fn AdminTablePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match table.await {
                         Ok(page) => view! { <TableView page /> }.into_any(),
-                        Err(error) => {
-                            set_status(&error);
-                            view! { <ErrorPage error /> }.into_any()
-                        }
+                        Err(error) => error_view(error),
                     }
                 })}
             </Transition>

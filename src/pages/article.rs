@@ -7,13 +7,11 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::Auth;
-use crate::components::article::{
-    ArticleMeta, FavoriteButton, FollowButton, TagPills, human_date, set_status,
-};
+use crate::components::article::{ArticleMeta, FavoriteButton, FollowButton, TagPills, human_date};
 use crate::components::avatar_url;
 use crate::components::form::{ErrorMessages, ssr_text};
 use crate::model::article::{Article, Comment};
-use crate::pages::not_found::ErrorPage;
+use crate::pages::not_found::error_view;
 use crate::server::article::{
     AddComment, DeleteArticle, DeleteComment, get_article, list_comments,
 };
@@ -44,10 +42,7 @@ pub fn ArticlePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match article.await {
                     Ok(article) => view! { <ArticleView article comments /> }.into_any(),
-                    Err(error) => {
-                        set_status(&error);
-                        view! { <ErrorPage error /> }.into_any()
-                    }
+                    Err(error) => error_view(error),
                 }
             })}
         </Transition>

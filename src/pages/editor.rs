@@ -11,13 +11,12 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::Auth;
-use crate::components::article::set_status;
 use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
 use crate::error::{AppError, Entity};
 use crate::model::article::{
     Article, ArticleDraft, TAG_MAX, TITLE_MAX, normalize_tags, tags_from_form,
 };
-use crate::pages::not_found::ErrorPage;
+use crate::pages::not_found::error_view;
 use crate::server::article::{SaveArticle, get_article, preview_markdown};
 
 #[component]
@@ -40,17 +39,12 @@ pub fn EditorPage() -> impl IntoView {
                 let user = auth.user.await;
                 match (user, existing.await) {
                     (Ok(None), _) => view! { <Redirect path="/login" /> }.into_any(),
-                    (Err(error), _) | (_, Err(error)) => {
-                        set_status(&error);
-                        view! { <ErrorPage error /> }.into_any()
-                    }
+                    (Err(error), _) | (_, Err(error)) => error_view(error),
                     (Ok(Some(user)), Ok(Some(article)))
                         if article.summary.author.username != user.username =>
                     {
-                        let error = AppError::Forbidden(Entity::Article);
-                        set_status(&error);
-                        view! { <ErrorPage error /> }.into_any()
-                    }
+                        error_view(AppError::Forbidden(Entity::Article))
+                        }
                     (Ok(Some(_)), Ok(article)) => view! { <EditorForm article /> }.into_any(),
                 }
             })}

@@ -54,3 +54,10 @@ pub fn ErrorPage(error: crate::error::AppError) -> impl IntoView {
         </div>
     }
 }
+
+/// `ErrorPage` for `error`, served with the error's HTTP status: what a page shows when what it
+/// loads fails.
+pub fn error_view(error: crate::error::AppError) -> AnyView {
+    crate::components::article::set_status(&error);
+    view! { <ErrorPage error /> }.into_any()
+}

@@ -6,12 +6,12 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::Auth;
-use crate::components::article::{ArticleFeed, FollowButton, set_status};
+use crate::components::article::{ArticleFeed, FollowButton};
 use crate::components::avatar_url;
 use crate::components::form::ssr_text;
 use crate::model::article::{ArticleList, Profile};
 use crate::pages::home::page_param;
-use crate::pages::not_found::ErrorPage;
+use crate::pages::not_found::error_view;
 use crate::server::article::get_profile;
 
 #[component]
@@ -54,10 +54,7 @@ fn ProfileView(favorites: bool) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match profile.await {
                         Ok(profile) => view! { <UserInfo profile /> }.into_any(),
-                        Err(error) => {
-                            set_status(&error);
-                            view! { <ErrorPage error /> }.into_any()
-                        }
+                        Err(error) => error_view(error),
                     }
                 })}
             </Transition>
