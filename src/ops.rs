@@ -11,7 +11,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 
-use crate::db::article::{ArticleWrite, BulkArticle};
+use crate::db::article::{ArticleWrite, NewArticleRow};
 use crate::db::{self, Db, maintenance};
 use crate::markdown;
 use crate::service::article::slugify;
@@ -472,9 +472,9 @@ async fn load(
                 at: db::timestamp(now - span + step * i),
             });
         }
-        let rows: Vec<BulkArticle<'_>> = drafts
+        let rows: Vec<NewArticleRow<'_>> = drafts
             .iter()
-            .map(|d| BulkArticle {
+            .map(|d| NewArticleRow {
                 author_id: d.author,
                 write: d.write(&d.slug),
                 at: &d.at,
@@ -489,7 +489,7 @@ async fn load(
                 // Seeded before, by an earlier run: the same slug with this run's number.
                 None => {
                     let slug = format!("{}-{run}", draft.slug);
-                    db::article::insert(&mut *tx, draft.author, &draft.write(&slug), &draft.at)
+                    db::article::insert(&mut tx, draft.author, &draft.write(&slug), &draft.at)
                         .await?
                 }
             };

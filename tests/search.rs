@@ -326,7 +326,7 @@ async fn articles_written_before_search_existed_are_found_after_the_migration() 
 
 #[tokio::test]
 async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
-    use quire::db::article::{ArticleWrite, BulkArticle, insert_many};
+    use quire::db::article::{ArticleWrite, NewArticleRow, insert_many};
     let app = TestApp::new().await;
     let alice = app.sign_up("alice").await;
     // 10,005 articles say "common"; the oldest says it in its title, the best place, and is
@@ -340,8 +340,8 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
         .collect();
     let slugs: Vec<String> = (0..10_005).map(|i| format!("entry-{i}")).collect();
     let at = quire::db::now();
-    let rows: Vec<BulkArticle<'_>> = (0..10_005)
-        .map(|i| BulkArticle {
+    let rows: Vec<NewArticleRow<'_>> = (0..10_005)
+        .map(|i| NewArticleRow {
             author_id: alice,
             write: ArticleWrite {
                 slug: &slugs[i],

@@ -99,6 +99,7 @@ pub struct ArticleKey {
 }
 
 /// The columns an article write sets.
+#[derive(Clone, Copy)]
 pub struct ArticleWrite<'a> {
     pub slug: &'a str,
     pub title: &'a str,
@@ -217,45 +218,31 @@ pub async fn list(
 /// author's, a feed) read the counts the triggers keep (migration 0008); only combined
 /// filters and favorites are counted, over their own index ranges.
 pub async fn count(db: &mut SqliteConnection, filter: &ArticleFilter) -> AppResult<i64> {
-    let counted: Option<i64> = match filter {
-        ArticleFilter {
-            tag: None,
-            author: None,
-            favorited_by: None,
-            feed_of: None,
-        } => {
+    let kept = (
+        &filter.tag,
+        &filter.author,
+        &filter.favorited_by,
+        filter.feed_of,
+    );
+    let counted: Option<i64> = match kept {
+        (None, None, None, None) => {
             sqlx::query_scalar("select articles from article_stats where id = 1")
                 .fetch_optional(&mut *db)
                 .await?
         }
-        ArticleFilter {
-            tag: Some(tag),
-            author: None,
-            favorited_by: None,
-            feed_of: None,
-        } => {
+        (Some(tag), None, None, None) => {
             sqlx::query_scalar("select articles_count from tags where name = $1")
                 .bind(tag)
                 .fetch_optional(&mut *db)
                 .await?
         }
-        ArticleFilter {
-            tag: None,
-            author: Some(author),
-            favorited_by: None,
-            feed_of: None,
-        } => {
+        (None, Some(author), None, None) => {
             sqlx::query_scalar("select articles_count from users where lower(username) = lower($1)")
                 .bind(author)
                 .fetch_optional(&mut *db)
                 .await?
         }
-        ArticleFilter {
-            tag: None,
-            author: None,
-            favorited_by: None,
-            feed_of: Some(user_id),
-        } => {
+        (None, None, None, Some(user_id)) => {
             sqlx::query_scalar(
                 "select coalesce(sum(u.articles_count), 0) from follows f
              join users u on u.id = f.followee_id where f.follower_id = $1",
@@ -334,13 +321,20 @@ pub async fn slug_taken(
 
 /// Inserts an article; its slug must be free (the service checks under the same write lock).
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: &mut SqliteConnection,
     author_id: i64,
     article: &ArticleWrite<'_>,
     now: &str,
 ) -> AppResult<i64> {
-    insert_unless_slug_taken(db, author_id, article, now)
+    let row = NewArticleRow {
+        author_id,
+        write: *article,
+        at: now,
+    };
+    insert_many(db, std::slice::from_ref(&row))
         .await?
+        .pop()
+        .flatten()
         .ok_or_else(|| AppError::Conflict(FieldErrors::single("title", "gives a slug in use")))
 }
 
@@ -533,19 +527,18 @@ pub async fn ensure_tags(
 /// Rows per statement in bulk loads: few statements, far below SQLite's bound-value limit.
 const BULK_ROWS: usize = 500;
 
-/// An article of a bulk load.
-pub struct BulkArticle<'a> {
+/// An article to insert (one, or many in a bulk load).
+pub struct NewArticleRow<'a> {
     pub author_id: i64,
     pub write: ArticleWrite<'a>,
     pub at: &'a str,
 }
 
 /// Inserts `articles`, `BULK_ROWS` to a statement, skipping any whose slug is taken (now or
-/// as an old slug); returns each one's id in order, `None` where it was skipped. For bulk
-/// loads.
+/// as an old slug); returns each one's id in order, `None` where it was skipped.
 pub async fn insert_many(
     db: &mut SqliteConnection,
-    articles: &[BulkArticle<'_>],
+    articles: &[NewArticleRow<'_>],
 ) -> AppResult<Vec<Option<i64>>> {
     let mut ids = Vec::with_capacity(articles.len());
     for chunk in articles.chunks(BULK_ROWS) {
@@ -623,30 +616,4 @@ pub async fn recount_favorites(db: &mut SqliteConnection, first: i64, last: i64)
     .execute(db)
     .await?;
     Ok(())
-}
-
-/// Inserts an article unless its slug is taken (now or as an old slug); `None` then.
-pub async fn insert_unless_slug_taken(
-    db: impl SqliteExecutor<'_>,
-    author_id: i64,
-    article: &ArticleWrite<'_>,
-    now: &str,
-) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar(
-        "insert into articles (slug, title, description, body, body_html, tag_list, author_id,
-         created_at, updated_at)
-         select $1, $2, $3, $4, $5, $6, $7, $8, $8
-         where not exists (select 1 from article_slug_redirects where slug = $1)
-         on conflict (slug) do nothing returning id",
-    )
-    .bind(article.slug)
-    .bind(article.title)
-    .bind(article.description)
-    .bind(article.body)
-    .bind(article.body_html)
-    .bind(article.tag_list)
-    .bind(author_id)
-    .bind(now)
-    .fetch_optional(db)
-    .await?)
 }

@@ -112,7 +112,7 @@ pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> Ap
         body_html: html.as_str(),
         tag_list: &tag_list,
     };
-    let id = db::article::insert(&mut *tx, author_id, &write, &db::now()).await?;
+    let id = db::article::insert(&mut tx, author_id, &write, &db::now()).await?;
     db::article::set_tags(&mut tx, id, &draft.tags).await?;
     let article = load(&mut tx, id, Some(author_id)).await?;
     tx.commit().await?;
