@@ -14,7 +14,7 @@ export LEPTOS_WASM_OPT_VERSION ?= version_132
 
 WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench-100k
+.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench bench-100k
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ unit: setup ## Rust tests: unit, service and router tests
 
 e2e: build ## Playwright in headless Chromium against the release build
 	@bash scripts/e2e.sh
+
+bench: build ## The performance suite: 10k and 1M articles under wrk, the ceiling, writes, wasm size, hydration
+	@python3 scripts/bench.py
 
 bench-100k: build ## Search and the admin table browser at 100,000 seeded articles
 	@bash scripts/bench-100k.sh

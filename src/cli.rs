@@ -59,6 +59,17 @@ enum Command {
         /// The backup to restore.
         file: PathBuf,
     },
+    /// For `make bench`: serve BYTES fixed bytes of HTML at `/` from a bare axum handler (no
+    /// database, sessions or middleware), the ceiling Quire's pages are measured against.
+    #[command(hide = true)]
+    Ceiling {
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:3199")]
+        addr: std::net::SocketAddr,
+        /// The body's size.
+        #[arg(long)]
+        bytes: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -125,6 +136,9 @@ pub async fn main() -> ExitCode {
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
+    if let Command::Ceiling { addr, bytes } = command {
+        return crate::http::serve_ceiling(addr, bytes).await;
+    }
     let leptos_options = leptos_options()?;
     let config = Config::from_env(leptos_options.site_addr)?;
     let path = config.database_path()?;
@@ -154,7 +168,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             done
         }
         // Handled above, before the database is opened.
-        Command::Restore { .. } => Ok(()),
+        Command::Restore { .. } | Command::Ceiling { .. } => Ok(()),
         Command::Seed {
             users,
             articles,

@@ -37,6 +37,9 @@ pub struct Config {
     /// `/healthz` reports the disk as low below this many free bytes in the database's folder
     /// (`QUIRE_MIN_FREE_DISK_MB`, in MiB).
     pub min_free_disk_bytes: u64,
+    /// Memory for rendered pages and API reads kept until the next write (`QUIRE_PAGE_CACHE_MB`,
+    /// in MiB; 0 turns the cache off).
+    pub page_cache_bytes: usize,
 }
 
 impl Config {
@@ -68,6 +71,10 @@ impl Config {
             min_free_disk_bytes: number("QUIRE_MIN_FREE_DISK_MB", 100)?
                 .checked_mul(1024 * 1024)
                 .context("QUIRE_MIN_FREE_DISK_MB is too large")?,
+            page_cache_bytes: usize::try_from(number("QUIRE_PAGE_CACHE_MB", 32)?)
+                .ok()
+                .and_then(|mb| mb.checked_mul(1024 * 1024))
+                .context("QUIRE_PAGE_CACHE_MB is too large")?,
         })
     }
 
@@ -84,6 +91,7 @@ impl Config {
             token_ttl: Duration::from_secs(24 * 3600),
             metrics_token: None,
             min_free_disk_bytes: 0,
+            page_cache_bytes: 4 * 1024 * 1024,
         }
     }
 

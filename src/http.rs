@@ -56,6 +56,10 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::map_response(server_fn_response))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cache::serve,
+        ))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(origin, same_origin_only))
         // Outermost, so its log line and counts see every final status, CSRF refusals included.
@@ -84,6 +88,26 @@ pub async fn serve(state: AppState, key: Key) -> anyhow::Result<()> {
     db.close().await;
     tracing::info!("Quire stopped");
     Ok(())
+}
+
+/// The benchmark's ceiling (`quire ceiling`): `bytes` of fixed HTML at `/` from a bare axum
+/// handler, on the same runtime as `serve`, until SIGINT or SIGTERM.
+pub async fn serve_ceiling(addr: SocketAddr, bytes: usize) -> anyhow::Result<()> {
+    let body = axum::body::Bytes::from(std::iter::repeat_n(b'q', bytes).collect::<Vec<u8>>());
+    let app = Router::new().route(
+        "/",
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], body) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server error")
 }
 
 async fn shutdown_signal() {

@@ -501,7 +501,7 @@ async fn load(
                 draft
                     .tags
                     .iter()
-                    .filter_map(|t| tag_ids.get(t).map(|&tag| (id, tag))),
+                    .filter_map(|t| tag_ids.get(t).map(|&tag| (id, tag, draft.at.as_str()))),
             );
             for _ in 0..rng.gen_range(0..4) {
                 let who = *ids.choose(&mut *rng).expect("users");

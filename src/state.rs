@@ -8,6 +8,7 @@ use leptos::config::LeptosOptions;
 
 use crate::auth::limiter::Limiter;
 use crate::auth::password::Hasher;
+use crate::cache::PageCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppResult;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub ip_limiter: Arc<Limiter>,
     /// Sign-in and sign-up attempts per account (email).
     pub account_limiter: Arc<Limiter>,
+    /// Rendered reads kept until the next write.
+    pub page_cache: Arc<PageCache>,
     /// Request counts and latencies since start, for `/metrics`.
     pub metrics: Arc<Metrics>,
     pub leptos_options: LeptosOptions,
@@ -37,6 +40,7 @@ impl AppState {
             ip_limiter: Arc::new(Limiter::new(per_minute, minute)),
             account_limiter: Arc::new(Limiter::new(per_minute.div_ceil(2), minute)),
             metrics: Arc::new(Metrics::new()),
+            page_cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),
             leptos_options,
         })

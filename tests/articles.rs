@@ -583,3 +583,60 @@ async fn list_counts_and_popular_tags_follow_every_write() {
         ["rust", "web"]
     );
 }
+
+#[tokio::test]
+async fn a_tags_pages_follow_the_newest_first_order_of_all_articles() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    for i in 0..25 {
+        let tags: &[&str] = if i % 3 == 0 {
+            &["other"]
+        } else {
+            &["paged", "x"]
+        };
+        article::create(&app.state, alice, draft(&format!("Article {i}"), tags))
+            .await
+            .unwrap();
+    }
+    // Retagging copies the article's created_at into its new links too.
+    let retag = ArticlePatch {
+        tags: Some(vec!["paged".into()]),
+        ..ArticlePatch::default()
+    };
+    article::update(&app.state, alice, "article-0", retag)
+        .await
+        .unwrap();
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from article_tags at join articles a on a.id = at.article_id
+             where at.created_at <> a.created_at"
+        )
+        .await,
+        0
+    );
+
+    let mut expected = Vec::new();
+    for page in 1..=3 {
+        let all = article::list(&app.state, None, &ArticleFilter::all(), page)
+            .await
+            .unwrap();
+        expected.extend(
+            all.items
+                .into_iter()
+                .filter(|a| a.tags.iter().any(|t| t == "paged"))
+                .map(|a| a.title),
+        );
+    }
+    let mut paged = Vec::new();
+    for page in 1..=2 {
+        let list = article::list(&app.state, None, &ArticleFilter::tag("paged"), page)
+            .await
+            .unwrap();
+        assert_eq!(list.total, 17);
+        paged.extend(list.items.into_iter().map(|a| a.title));
+    }
+    assert_eq!(paged.len(), 17);
+    assert_eq!(paged, expected);
+    assert_eq!(paged.last().map(String::as_str), Some("Article 0"));
+}

@@ -392,4 +392,20 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
         page.body
             .contains("More than 10,000 articles found; the newest 10,000 are ranked")
     );
+
+    // A last word that more than 10,000 articles hold as typed is taken as that word, not as
+    // a prefix; a word that is not one yet still finds what it starts.
+    let newest = quire::model::article::ArticleDraft {
+        title: "Commonplace notes".into(),
+        description: "Jotted down".into(),
+        body: "Nothing else.".into(),
+        tags: Vec::new(),
+    };
+    quire::service::article::create(&app.state, alice, newest)
+        .await
+        .unwrap();
+    let whole = find(&app, "common").await;
+    assert!(whole.capped);
+    assert!(!titles(&whole).contains(&"Commonplace notes".to_owned()));
+    assert_eq!(titles(&find(&app, "commonp").await), ["Commonplace notes"]);
 }

@@ -202,9 +202,27 @@ pub async fn list(
 ) -> AppResult<Vec<SummaryRow>> {
     const NEWEST_FIRST: &str = " order by a.created_at desc, a.id desc";
     let mut q = select_summaries(viewer);
-    q.push(" where a.id in (select a.id from articles a");
-    push_filter(&mut q, filter);
-    q.push(NEWEST_FIRST);
+    match filter {
+        // A tag's links carry their article's created_at, in the tag's own index order.
+        ArticleFilter {
+            tag: Some(tag),
+            author: None,
+            favorited_by: None,
+            feed_of: None,
+        } => {
+            q.push(
+                " where a.id in (select at.article_id from article_tags at
+                 where at.tag_id = (select id from tags where name = ",
+            );
+            q.push_bind(tag.clone());
+            q.push(") order by at.created_at desc, at.article_id desc");
+        }
+        _ => {
+            q.push(" where a.id in (select a.id from articles a");
+            push_filter(&mut q, filter);
+            q.push(NEWEST_FIRST);
+        }
+    }
     q.push(" limit ");
     q.push_bind(limit);
     q.push(" offset ");
@@ -425,7 +443,8 @@ pub async fn set_tags(
             .execute(&mut *db)
             .await?;
         sqlx::query(
-            "insert into article_tags (article_id, tag_id) select $1, id from tags where name = $2
+            "insert into article_tags (article_id, tag_id, created_at)
+             select a.id, t.id, a.created_at from articles a, tags t where a.id = $1 and t.name = $2
              on conflict do nothing",
         )
         .bind(article_id)
@@ -574,12 +593,15 @@ pub async fn insert_many(
     Ok(ids)
 }
 
-/// Links new articles to tags that exist: `(article id, tag id)` pairs. For bulk loads.
-pub async fn link_tags(db: &mut SqliteConnection, pairs: &[(i64, i64)]) -> AppResult<()> {
-    for chunk in pairs.chunks(BULK_ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new("insert into article_tags (article_id, tag_id) ");
-        q.push_values(chunk, |mut row, (article_id, tag_id)| {
-            row.push_bind(*article_id).push_bind(*tag_id);
+/// Links new articles to tags that exist: `(article id, tag id, the article's created_at)`.
+/// For bulk loads.
+pub async fn link_tags(db: &mut SqliteConnection, links: &[(i64, i64, &str)]) -> AppResult<()> {
+    for chunk in links.chunks(BULK_ROWS) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "insert into article_tags (article_id, tag_id, created_at) ",
+        );
+        q.push_values(chunk, |mut row, (article_id, tag_id, at)| {
+            row.push_bind(*article_id).push_bind(*tag_id).push_bind(*at);
         });
         q.push(" on conflict do nothing");
         q.build().execute(&mut *db).await?;

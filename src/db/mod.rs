@@ -17,12 +17,15 @@ pub mod stats;
 pub mod token;
 pub mod user;
 
+use std::ops::{Deref, DerefMut};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{ConnectOptions, Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use time::OffsetDateTime;
 use time::format_description::well_known::Iso8601;
 use time::format_description::well_known::iso8601::{Config, EncodedConfig, TimePrecision};
@@ -41,6 +44,9 @@ pub struct Db {
     pub writer: SqlitePool,
     /// Read-only connections for everything else.
     pub reader: SqlitePool,
+    /// Counts the write transactions committed by this process: what was read before it
+    /// moved may be out of date (the page cache's generation).
+    commits: Arc<AtomicU64>,
 }
 
 impl Db {
@@ -82,7 +88,11 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(base.read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            commits: Arc::new(AtomicU64::new(0)),
+        })
     }
 
     /// Applies the embedded migrations that have not run yet.
@@ -94,8 +104,17 @@ impl Db {
     }
 
     /// A write transaction that holds SQLite's write lock from its first statement.
-    pub async fn begin_write(&self) -> AppResult<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    pub async fn begin_write(&self) -> AppResult<WriteTx> {
+        Ok(WriteTx {
+            tx: self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            commits: self.commits.clone(),
+        })
+    }
+
+    /// How many write transactions this process has committed. It moves only after a commit
+    /// is visible to readers, so anything read after seeing a value is at least that new.
+    pub fn commits(&self) -> u64 {
+        self.commits.load(Ordering::Acquire)
     }
 
     /// Answers when the database can be read: the health check.
@@ -107,6 +126,36 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+/// A write transaction (`Db::begin_write`): a connection in `BEGIN IMMEDIATE` that counts its
+/// commit in `Db::commits`. Dropped without `commit`, it rolls back.
+#[derive(Debug)]
+pub struct WriteTx {
+    tx: Transaction<'static, Sqlite>,
+    commits: Arc<AtomicU64>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> AppResult<()> {
+        self.tx.commit().await?;
+        self.commits.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
     }
 }
 

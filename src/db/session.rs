@@ -1,6 +1,14 @@
 //! SQL for the `sessions` table, and the tower-sessions store built on it.
 //!
-//! Loads use the reader pool; saves and deletes are single statements on the writer.
+//! Loads use the reader pool; saves and deletes are single statements on the writer. A load is
+//! remembered in memory until this process commits any write transaction (`Db::commits`: a
+//! password change or "sign out everywhere" deletes sessions inside one) or the store saves or
+//! deletes any session, so a signed-in reader's pages need no query for the session. Both
+//! counters are read before the query, so a load that raced a sign-out is never trusted.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use sqlx::SqliteExecutor;
@@ -17,11 +25,43 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Clone, Debug)]
 pub struct SqliteSessionStore {
     db: Db,
+    /// Sessions loaded, with the `Db::commits` and `writes` they were read at.
+    loaded: Arc<Mutex<Remembered>>,
+    /// Saves and deletes done through this store, counted once each has reached the database.
+    writes: Arc<AtomicU64>,
 }
+
+/// Loaded sessions by id, with the `SqliteSessionStore::version` they were read at.
+type Remembered = HashMap<Id, (Record, (u64, u64))>;
+
+/// At most this many loaded sessions are remembered; past it the memory starts over.
+const REMEMBERED: usize = 10_000;
 
 impl SqliteSessionStore {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        Self {
+            db,
+            loaded: Arc::new(Mutex::new(HashMap::new())),
+            writes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn remembered(&self) -> std::sync::MutexGuard<'_, Remembered> {
+        // Entries are whole or absent: a panic elsewhere leaves nothing half-done.
+        self.loaded
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What the database has seen: a remembered load is good while this has not moved.
+    fn version(&self) -> (u64, u64) {
+        (self.db.commits(), self.writes.load(Ordering::Acquire))
+    }
+
+    /// After a save or delete reached the database: every remembered load is out of date.
+    fn wrote(&self) {
+        self.writes.fetch_add(1, Ordering::AcqRel);
+        self.remembered().clear();
     }
 }
 
@@ -65,7 +105,7 @@ impl SessionStore for SqliteSessionStore {
 
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (data, user_id, expires_at) = encode(record)?;
-        sqlx::query(
+        let saved = sqlx::query(
             "insert into sessions (id, user_id, data, expires_at) values ($1, $2, $3, $4)
              on conflict (id) do update
              set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
@@ -75,12 +115,20 @@ impl SessionStore for SqliteSessionStore {
         .bind(data)
         .bind(expires_at)
         .execute(&self.db.writer)
-        .await
-        .map_err(backend)?;
+        .await;
+        self.wrote();
+        saved.map_err(backend)?;
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let version = self.version();
+        if let Some((record, at)) = self.remembered().get(id)
+            && *at == version
+            && record.expiry_date > OffsetDateTime::now_utc()
+        {
+            return Ok(Some(record.clone()));
+        }
         let data: Option<String> =
             sqlx::query_scalar("select data from sessions where id = $1 and expires_at > $2")
                 .bind(id.to_string())
@@ -88,18 +136,28 @@ impl SessionStore for SqliteSessionStore {
                 .fetch_optional(&self.db.reader)
                 .await
                 .map_err(backend)?;
-        data.map(|d| {
-            serde_json::from_str(&d).map_err(|e| session_store::Error::Decode(e.to_string()))
-        })
-        .transpose()
+        let record: Option<Record> = data
+            .map(|d| {
+                serde_json::from_str(&d).map_err(|e| session_store::Error::Decode(e.to_string()))
+            })
+            .transpose()?;
+        if let Some(record) = &record {
+            let mut remembered = self.remembered();
+            if remembered.len() >= REMEMBERED {
+                remembered.clear();
+            }
+            remembered.insert(*id, (record.clone(), version));
+        }
+        Ok(record)
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        sqlx::query("delete from sessions where id = $1")
+        let deleted = sqlx::query("delete from sessions where id = $1")
             .bind(id.to_string())
             .execute(&self.db.writer)
-            .await
-            .map_err(backend)?;
+            .await;
+        self.wrote();
+        deleted.map_err(backend)?;
         Ok(())
     }
 }

@@ -234,7 +234,9 @@ pub async fn set_admin(
             "is you: ask another administrator to take your role",
         ));
     }
-    db::user::set_admin(&state.db.writer, target.id, admin).await?;
+    let mut tx = state.db.begin_write().await?;
+    db::user::set_admin(&mut *tx, target.id, admin).await?;
+    tx.commit().await?;
     tracing::info!(
         actor = actor.id,
         user_id = target.id,

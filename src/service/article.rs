@@ -280,9 +280,14 @@ pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<A
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
     db::article::add_favorite(&mut tx, user_id, key.id, &db::now()).await?;
-    let article = load(&mut tx, key.id, Some(user_id)).await?;
     tx.commit().await?;
-    Ok(article)
+    // Read back outside the write lock: the next writer need not wait for the body.
+    load(
+        &mut *state.db.reader.acquire().await?,
+        key.id,
+        Some(user_id),
+    )
+    .await
 }
 
 /// Removes the article from the user's favorites (again is harmless) and returns it.
@@ -292,9 +297,14 @@ pub async fn unfavorite(state: &AppState, user_id: i64, slug: &str) -> AppResult
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
     db::article::remove_favorite(&mut tx, user_id, key.id).await?;
-    let article = load(&mut tx, key.id, Some(user_id)).await?;
     tx.commit().await?;
-    Ok(article)
+    // Read back outside the write lock: the next writer need not wait for the body.
+    load(
+        &mut *state.db.reader.acquire().await?,
+        key.id,
+        Some(user_id),
+    )
+    .await
 }
 
 /// The most used tags.

@@ -72,7 +72,17 @@ pub async fn search_range(
     let Some(fts) = fts_query(&text) else {
         return Ok(found);
     };
-    let matching = db::search::count(&mut *tx, &fts).await?;
+    // A last word that is already a common word as typed is taken as that word: its prefix
+    // would add few articles to the newest ranked, and expanding it costs a pass over the
+    // index's whole list of every word it starts ("rust"* at a million articles: 200 ms).
+    let whole = fts.strip_suffix('*').unwrap_or(&fts).to_owned();
+    let as_typed = db::search::count(&mut *tx, &whole).await?;
+    let (fts, matching) = if as_typed > RANKED_MAX {
+        (whole, as_typed)
+    } else {
+        let matching = db::search::count(&mut *tx, &fts).await?;
+        (fts, matching)
+    };
     found.total = matching.min(RANKED_MAX);
     found.capped = matching > RANKED_MAX;
     if offset >= found.total {

@@ -221,7 +221,9 @@ pub async fn find_by_name(state: &AppState, username: &str) -> AppResult<UserRec
 #[tracing::instrument(skip(state))]
 pub async fn set_admin(state: &AppState, username: &str, admin: bool) -> AppResult<UserRecord> {
     let user = find_by_name(state, username).await?;
-    db::user::set_admin(&state.db.writer, user.id, admin).await?;
+    let mut tx = state.db.begin_write().await?;
+    db::user::set_admin(&mut *tx, user.id, admin).await?;
+    tx.commit().await?;
     tracing::info!(user_id = user.id, admin, "admin role changed");
     Ok(UserRecord {
         is_admin: admin,
