@@ -73,7 +73,6 @@ struct Key {
 
 #[derive(Debug)]
 struct Entry {
-    commits: u64,
     stored: Instant,
     headers: HeaderMap,
     body: Bytes,
@@ -187,8 +186,7 @@ impl PageCache {
             return None;
         }
         let entry = entries.map.get(key)?;
-        (entry.commits == commits && entry.stored.elapsed() < TTL)
-            .then(|| (entry.headers.clone(), entry.body.clone()))
+        (entry.stored.elapsed() < TTL).then(|| (entry.headers.clone(), entry.body.clone()))
     }
 
     /// Keeps an answer rendered when `Db::commits` was `commits`, unless a write has happened
@@ -198,6 +196,10 @@ impl PageCache {
             return;
         }
         let mut entries = self.lock();
+        if entries.commits > commits {
+            // A reader has seen a newer write since: this answer is already out of date.
+            return;
+        }
         if entries.commits != commits {
             entries.clear(commits);
         }
@@ -218,7 +220,6 @@ impl PageCache {
         entries.map.insert(
             key,
             Entry {
-                commits,
                 stored: Instant::now(),
                 headers,
                 body,
