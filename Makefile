@@ -14,7 +14,7 @@ export LEPTOS_WASM_OPT_VERSION ?= version_132
 
 WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench bench-100k
+.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench bench-100k reliability reliability-short
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -57,11 +57,17 @@ bench: build ## The performance suite: 10k and 1M articles under wrk, the ceilin
 bench-100k: build ## Search and the admin table browser at 100,000 seeded articles
 	@bash scripts/bench-100k.sh
 
+reliability: build ## The reliability suite: 60 s mixed load at 64 connections, 10 kill -9 rounds, full and read-only disk, 1,000 disconnects, hostile input
+	@python3 scripts/reliability.py
+
+reliability-short: build ## Its short tier (about 2 minutes, part of make test): 10 s at 16 connections, 3 kill -9 rounds, the disk, 100 disconnects, hostile input
+	@python3 scripts/reliability.py --short
+
 conformance: build ## The official RealWorld API suite (154 Hurl requests) against the release build
 	@bash scripts/conformance.sh
 
 size: build ## Size of the release wasm bundle, raw and gzip
 	@f=target/site/pkg/quire.wasm; echo "wasm: $$(stat -c %s $$f) bytes raw, $$(gzip -9 -c $$f | wc -c) bytes gzip"
 
-test: lint unit e2e conformance ## Everything CI runs: lint, Rust tests, e2e, API conformance
+test: lint unit e2e conformance reliability-short ## Everything CI runs: lint, Rust tests, e2e, API conformance, the reliability suite's short tier
 	@echo "make test: all checks passed"

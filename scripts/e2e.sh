@@ -6,9 +6,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 port=${E2E_PORT:-3111}
 export QUIRE_COMMON_PASSWORDS=on
-# The suite signs up and in dozens of times a minute from one address; the limiter itself is
-# covered by the router tests.
+# The suite signs up, in and writes dozens of times a minute from one address; the limiters
+# themselves are covered by the router tests.
 export QUIRE_AUTH_ATTEMPTS_PER_MINUTE=1000
+export QUIRE_WRITES_PER_MINUTE=1000
 source scripts/fresh-server.sh
 
 # The first administrator is made the way an operator does it: with the CLI, on the server's

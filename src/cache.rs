@@ -31,6 +31,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tower_sessions::Session;
 
+use crate::security::CspNonce;
 use crate::state::AppState;
 
 /// How long an answer may be served at most, for writes this process did not make.
@@ -76,7 +77,12 @@ struct Entry {
     stored: Instant,
     headers: HeaderMap,
     body: Bytes,
+    /// The CSP nonce the body's scripts carry, swapped for each reader's own on a hit.
+    nonce: Option<Arc<str>>,
 }
+
+/// A kept answer: headers, body and the nonce it was rendered with.
+type Kept = (HeaderMap, Bytes, Option<Arc<str>>);
 
 #[derive(Debug, Default)]
 struct Entries {
@@ -178,7 +184,7 @@ impl PageCache {
     }
 
     /// The answer kept for `key`, if it was rendered at `commits` less than `TTL` ago.
-    fn get(&self, key: &Key, commits: u64) -> Option<(HeaderMap, Bytes)> {
+    fn get(&self, key: &Key, commits: u64) -> Option<Kept> {
         let mut entries = self.lock();
         if entries.commits != commits {
             // Something was written since: everything kept is out of date.
@@ -186,12 +192,18 @@ impl PageCache {
             return None;
         }
         let entry = entries.map.get(key)?;
-        (entry.stored.elapsed() < TTL).then(|| (entry.headers.clone(), entry.body.clone()))
+        (entry.stored.elapsed() < TTL).then(|| {
+            (
+                entry.headers.clone(),
+                entry.body.clone(),
+                entry.nonce.clone(),
+            )
+        })
     }
 
     /// Keeps an answer rendered when `Db::commits` was `commits`, unless a write has happened
     /// since or it is too big to be worth a share of the budget.
-    fn put(&self, key: Key, commits: u64, current: u64, headers: HeaderMap, body: Bytes) {
+    fn put(&self, key: Key, commits: u64, current: u64, (headers, body, nonce): Kept) {
         if !self.is_on() || commits != current || body.len() > self.budget / 16 {
             return;
         }
@@ -223,6 +235,7 @@ impl PageCache {
                 stored: Instant::now(),
                 headers,
                 body,
+                nonce,
             },
         );
     }
@@ -255,7 +268,12 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             .map_or("/", |pq| pq.as_str())
             .into(),
     };
-    let hit = |(headers, body): (HeaderMap, Bytes)| {
+    let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
+    let hit = |(headers, body, kept_nonce): Kept| {
+        let body = match (&kept_nonce, &nonce) {
+            (Some(old), Some(new)) => swap_nonce(&body, old, new),
+            _ => body,
+        };
         let mut response = Response::new(Body::from(body));
         *response.headers_mut() = headers;
         mark(&mut response, "hit");
@@ -293,13 +311,29 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         key,
         commits,
         state.db.commits(),
-        parts.headers.clone(),
-        bytes.clone(),
+        (parts.headers.clone(), bytes.clone(), nonce),
     );
     drop(render);
     let mut response = Response::from_parts(parts, Body::from(bytes));
     mark(&mut response, "miss");
     response
+}
+
+/// `body` with every `nonce="old"` made `nonce="new"`: a kept page's scripts carry the nonce
+/// of the reader it is sent to, which that reader's policy header allows.
+fn swap_nonce(body: &Bytes, old: &str, new: &str) -> Bytes {
+    let from = format!("nonce=\"{old}\"");
+    let to = format!("nonce=\"{new}\"");
+    let mut out = Vec::with_capacity(body.len() + 64);
+    let mut rest = &body[..];
+    let finder = memchr::memmem::Finder::new(from.as_bytes());
+    while let Some(at) = finder.find(rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to.as_bytes());
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
 }
 
 fn mark(response: &mut Response, how: &'static str) {
@@ -364,8 +398,8 @@ mod tests {
     fn an_answer_is_served_until_the_next_write() {
         let cache = PageCache::new(1 << 20);
         let page = key(None, "/");
-        cache.put(page.clone(), 7, 7, HeaderMap::new(), body(10));
-        assert_eq!(cache.get(&page, 7).map(|(_, b)| b.len()), Some(10));
+        cache.put(page.clone(), 7, 7, (HeaderMap::new(), body(10), None));
+        assert_eq!(cache.get(&page, 7).map(|(_, b, _)| b.len()), Some(10));
         // Another viewer or another address is another answer.
         assert!(cache.get(&key(Some(1), "/"), 7).is_none());
         assert!(cache.get(&key(None, "/?page=2"), 7).is_none());
@@ -379,9 +413,22 @@ mod tests {
         let cache = PageCache::new(1 << 20);
         let page = key(None, "/");
         // Rendered when the count was 3, finished after a write made it 4.
-        cache.put(page.clone(), 3, 4, HeaderMap::new(), body(10));
+        cache.put(page.clone(), 3, 4, (HeaderMap::new(), body(10), None));
         assert!(cache.get(&page, 3).is_none());
         assert!(cache.get(&page, 4).is_none());
+    }
+
+    #[test]
+    fn a_kept_page_carries_the_readers_nonce() {
+        let body = Bytes::from_static(
+            b"<script nonce=\"aaa\">x</script><link nonce=\"aaa\"><p>nonce=\"aaab\" aaa</p>",
+        );
+        assert_eq!(
+            swap_nonce(&body, "aaa", "bbb"),
+            Bytes::from_static(
+                b"<script nonce=\"bbb\">x</script><link nonce=\"bbb\"><p>nonce=\"aaab\" aaa</p>"
+            )
+        );
     }
 
     #[test]
@@ -392,8 +439,7 @@ mod tests {
                 key(None, &format!("/?page={i}")),
                 1,
                 1,
-                HeaderMap::new(),
-                body(100),
+                (HeaderMap::new(), body(100), None),
             );
         }
         let entries = cache.lock();
@@ -404,13 +450,18 @@ mod tests {
         assert!(entries.map.contains_key(&key(None, "/?page=19")));
         drop(entries);
         // Storing an address again replaces it, without counting it twice.
-        cache.put(key(None, "/?page=19"), 1, 1, HeaderMap::new(), body(50));
+        cache.put(
+            key(None, "/?page=19"),
+            1,
+            1,
+            (HeaderMap::new(), body(50), None),
+        );
         let entries = cache.lock();
         assert_eq!(entries.bytes, 1550);
         assert_eq!(entries.order.len(), 16);
         drop(entries);
         // An answer bigger than a sixteenth of the budget is not worth keeping.
-        cache.put(key(None, "/big"), 1, 1, HeaderMap::new(), body(101));
+        cache.put(key(None, "/big"), 1, 1, (HeaderMap::new(), body(101), None));
         assert!(cache.get(&key(None, "/big"), 1).is_none());
     }
 
@@ -429,12 +480,12 @@ mod tests {
             async move {
                 let waited = cache.render_or_wait(&page).await;
                 assert!(waited.is_err(), "it waited instead of rendering");
-                cache.get(&page, 1).map(|(_, body)| body.len())
+                cache.get(&page, 1).map(|(_, body, _)| body.len())
             }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiter.is_finished());
-        cache.put(page.clone(), 1, 1, HeaderMap::new(), body(42));
+        cache.put(page.clone(), 1, 1, (HeaderMap::new(), body(42), None));
         drop(first);
         assert_eq!(waiter.await.unwrap(), Some(42));
         // Once it ended, the next reader may render again.
@@ -465,7 +516,7 @@ mod tests {
     fn a_zero_budget_turns_it_off() {
         let cache = PageCache::new(0);
         assert!(!cache.is_on());
-        cache.put(key(None, "/"), 1, 1, HeaderMap::new(), body(0));
+        cache.put(key(None, "/"), 1, 1, (HeaderMap::new(), body(0), None));
         assert!(cache.get(&key(None, "/"), 1).is_none());
     }
 }

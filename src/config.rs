@@ -29,6 +29,12 @@ pub struct Config {
     /// Sign-in and sign-up attempts allowed per client address per minute
     /// (`QUIRE_AUTH_ATTEMPTS_PER_MINUTE`; 0 turns the limit off). Each account gets half.
     pub auth_attempts_per_minute: u32,
+    /// Writes (articles, comments, favorites, follows) allowed per client address per minute
+    /// (`QUIRE_WRITES_PER_MINUTE`; 0 turns the limit off). Each account gets half.
+    pub writes_per_minute: u32,
+    /// A request not answered within this time is stopped with 408 (`QUIRE_REQUEST_TIMEOUT_SECS`):
+    /// a client that sends its body slowly cannot hold a worker for ever.
+    pub request_timeout: Duration,
     /// How long a REST API token works after sign-in (`QUIRE_TOKEN_TTL_SECS`).
     pub token_ttl: Duration,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>` (`QUIRE_METRICS_TOKEN`);
@@ -66,6 +72,9 @@ impl Config {
             )?),
             auth_attempts_per_minute: u32::try_from(number("QUIRE_AUTH_ATTEMPTS_PER_MINUTE", 20)?)
                 .context("QUIRE_AUTH_ATTEMPTS_PER_MINUTE is too large")?,
+            writes_per_minute: u32::try_from(number("QUIRE_WRITES_PER_MINUTE", 120)?)
+                .context("QUIRE_WRITES_PER_MINUTE is too large")?,
+            request_timeout: Duration::from_secs(number("QUIRE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
             token_ttl: Duration::from_secs(number("QUIRE_TOKEN_TTL_SECS", 30 * 24 * 3600)?),
             metrics_token: var("QUIRE_METRICS_TOKEN").map(|t| Secret::new(t.trim())),
             min_free_disk_bytes: number("QUIRE_MIN_FREE_DISK_MB", 100)?
@@ -78,7 +87,7 @@ impl Config {
         })
     }
 
-    /// Settings for tests: a database file at `path`, no common-password list, no rate limit,
+    /// Settings for tests: a database file at `path`, no common-password list, no rate limits,
     /// an open `/metrics`, and no free-disk threshold (so tests do not depend on the machine).
     pub fn for_tests(path: &Path) -> Self {
         Self {
@@ -88,6 +97,8 @@ impl Config {
             session_idle: Duration::from_secs(3600),
             session_absolute: Duration::from_secs(24 * 3600),
             auth_attempts_per_minute: 0,
+            writes_per_minute: 0,
+            request_timeout: Duration::from_secs(30),
             token_ttl: Duration::from_secs(24 * 3600),
             metrics_token: None,
             min_free_disk_bytes: 0,

@@ -135,6 +135,10 @@ impl std::fmt::Display for Entity {
     }
 }
 
+/// Request bodies outside the REST API (server functions, forms) are refused with 413 past
+/// this many bytes: room for the largest article body, percent-encoded.
+pub const BODY_LIMIT: usize = 512 * 1024;
+
 /// Everything that can go wrong in a request, as the client may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -170,6 +174,9 @@ pub enum AppError {
     /// The request body is not in a format the route reads.
     #[error("unsupported content type: {0}")]
     UnsupportedMediaType(String),
+    /// The request was not answered in time (a slow upload, or a stuck request).
+    #[error("the request took too long and was stopped; please try again")]
+    Timeout,
     #[error("the service is temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("something went wrong on our side; please try again")]
@@ -196,6 +203,7 @@ impl AppError {
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Timeout => StatusCode::REQUEST_TIMEOUT,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Transport(_) => StatusCode::BAD_GATEWAY,
         }
@@ -219,11 +227,20 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // The request's arguments could not be read: the client's fault.
+            // The body went past the limit while it was read (`BODY_LIMIT`).
+            ServerFnErrorErr::Deserialization(msg) if msg.contains("length limit exceeded") => {
+                Self::PayloadTooLarge {
+                    limit_kb: BODY_LIMIT / 1024,
+                }
+            }
+            // The request's arguments could not be read: the client's fault. Leptos quotes
+            // what was sent, which may be megabytes: keep the start.
             ServerFnErrorErr::Args(msg)
             | ServerFnErrorErr::MissingArg(msg)
             | ServerFnErrorErr::Deserialization(msg)
-            | ServerFnErrorErr::UnsupportedRequestMethod(msg) => Self::BadRequest(msg),
+            | ServerFnErrorErr::UnsupportedRequestMethod(msg) => {
+                Self::BadRequest(crate::model::excerpt(&msg, 200))
+            }
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
                 Self::Transport(msg)
             }
@@ -244,7 +261,9 @@ mod ssr {
 
     /// SQLite primary result codes that mean "the disk, not the request, is the problem".
     const SQLITE_READONLY: i32 = 8;
+    const SQLITE_IOERR: i32 = 10;
     const SQLITE_FULL: i32 = 13;
+    const SQLITE_CANTOPEN: i32 = 14;
 
     impl From<sqlx::Error> for AppError {
         fn from(error: sqlx::Error) -> Self {
@@ -268,6 +287,16 @@ mod ssr {
                         Some(SQLITE_READONLY) => {
                             tracing::error!(%error, "database is read-only");
                             Self::Unavailable("storage is read-only".into())
+                        }
+                        // What a write sees when the file system turned read-only under it
+                        // (EROFS) or the device fails (EIO).
+                        Some(SQLITE_IOERR) => {
+                            tracing::error!(%error, "database storage failed");
+                            Self::Unavailable("storage failed (input/output error)".into())
+                        }
+                        Some(SQLITE_CANTOPEN) => {
+                            tracing::error!(%error, "database file cannot be opened");
+                            Self::Unavailable("storage cannot be opened".into())
                         }
                         _ => {
                             tracing::error!(%error, "database error");
@@ -327,6 +356,80 @@ mod ssr {
                 (status, Json(serde_json::json!({ "errors": fields }))).into_response();
             self.add_headers(response.headers_mut());
             response
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::AppError;
+        use std::borrow::Cow;
+
+        /// A database error with only a SQLite result code, as sqlx reports it.
+        #[derive(Debug)]
+        struct Coded(&'static str);
+
+        impl std::fmt::Display for Coded {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "code {}", self.0)
+            }
+        }
+
+        impl std::error::Error for Coded {}
+
+        impl sqlx::error::DatabaseError for Coded {
+            fn message(&self) -> &str {
+                "disk I/O error"
+            }
+            fn code(&self) -> Option<Cow<'_, str>> {
+                Some(Cow::Borrowed(self.0))
+            }
+            fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+                self
+            }
+            fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+                self
+            }
+            fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+                self
+            }
+            fn kind(&self) -> sqlx::error::ErrorKind {
+                sqlx::error::ErrorKind::Other
+            }
+        }
+
+        fn from_code(code: &'static str) -> AppError {
+            AppError::from(sqlx::Error::Database(Box::new(Coded(code))))
+        }
+
+        #[test]
+        fn storage_failures_are_503_with_what_failed() {
+            // SQLITE_IOERR_WRITE, as on a file system that went read-only under the server.
+            let io = from_code("778");
+            assert_eq!(io.status(), 503);
+            assert!(io.to_string().contains("storage failed"), "{io}");
+            assert_eq!(
+                from_code("13"),
+                AppError::Unavailable("storage is full".into())
+            );
+            assert_eq!(
+                from_code("8"),
+                AppError::Unavailable("storage is read-only".into())
+            );
+            assert_eq!(from_code("14").status(), 503);
+            // Anything else stays an internal error, its text kept out of the answer.
+            assert_eq!(from_code("1"), AppError::Internal);
+        }
+
+        #[tokio::test]
+        async fn a_database_that_cannot_be_opened_is_503() {
+            use sqlx::ConnectOptions;
+            let dir = tempfile::tempdir().unwrap();
+            let err = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(dir.path().join("missing/quire.db"))
+                .connect()
+                .await
+                .unwrap_err();
+            assert_eq!(AppError::from(err).status(), 503);
         }
     }
 }

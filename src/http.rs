@@ -8,13 +8,16 @@ use std::time::Duration;
 use anyhow::Context;
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::services::ServeDir;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -22,6 +25,7 @@ use crate::app::{App, shell};
 use crate::db::session::SqliteSessionStore;
 use crate::error::AppError;
 use crate::observe;
+use crate::security;
 use crate::state::AppState;
 
 /// The session cookie's name: `__Host-` prefixed when served over https.
@@ -42,32 +46,71 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
         .with_signed(key);
-    let origin: Arc<str> = config.public_url.as_str().into();
-    let metrics = state.metrics.clone();
 
     let routes = generate_route_list(App);
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(observe::healthz))
         .route("/metrics", get(observe::metrics))
         .nest("/api", crate::api::router())
-        .leptos_routes_with_context(&state, routes, || (), {
+        .leptos_routes_with_context(&state, routes, security::provide_request_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // The site's files (the wasm bundle, styles, icons), and for any other address the
+        // app's 404 page. Leptos's own file handler serves files inside a reactive owner and
+        // then reads its response options, and under load it answered some `/pkg` files 404
+        // while a 404 page was rendering.
+        .fallback_service(
+            ServeDir::new(&*state.leptos_options.site_root)
+                .call_fallback_on_method_not_allowed(true)
+                .fallback(
+                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                        security::provide_request_nonce,
+                        shell,
+                    )
+                    .with_state(state.clone()),
+                ),
+        )
         .layer(middleware::map_response(server_fn_response))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             crate::cache::serve,
         ))
-        .layer(sessions)
-        .layer(middleware::from_fn_with_state(origin, same_origin_only))
-        // Outermost, so its log line and counts see every final status, CSRF refusals included.
-        .layer(middleware::from_fn_with_state(metrics, observe::track))
-        .with_state(state)
+        .layer(sessions);
+    harden(app, state)
 }
 
-/// Runs the server until SIGINT or SIGTERM, finishing the requests in flight.
+/// The layers around every route, sessions or not (`build_router` puts them on Quire's; tests
+/// put them on a route of their own): write rate limits, the cross-site check, the body limit,
+/// the request timeout, a panic as a 500 page, security headers, and metrics outermost.
+pub fn harden(app: Router<AppState>, state: AppState) -> Router {
+    let config = state.config.clone();
+    let https = config.is_https();
+    let origin: Arc<str> = config.public_url.as_str().into();
+    let metrics = state.metrics.clone();
+    let policy = Arc::new(security::HeaderPolicy::new(
+        https,
+        session_cookie_name(https),
+        &state.leptos_options,
+    ));
+    app.layer(middleware::from_fn_with_state(
+        state.clone(),
+        security::limit_writes,
+    ))
+    .layer(middleware::from_fn_with_state(origin, same_origin_only))
+    .layer(DefaultBodyLimit::max(security::BODY_LIMIT))
+    .layer(middleware::from_fn_with_state(
+        config.request_timeout,
+        security::time_limit,
+    ))
+    .layer(CatchPanicLayer::custom(security::panic_page))
+    .layer(middleware::from_fn_with_state(policy, security::headers))
+    // Outermost, so its log line and counts see every final status, CSRF refusals included.
+    .layer(middleware::from_fn_with_state(metrics, observe::track))
+    .with_state(state)
+}
+
+/// Runs the server until SIGINT or SIGTERM, finishing the requests in flight (see `run`).
 pub async fn serve(state: AppState, key: Key) -> anyhow::Result<()> {
     let addr = state.leptos_options.site_addr;
     let db = state.db.clone();
@@ -77,13 +120,13 @@ pub async fn serve(state: AppState, key: Key) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!("Quire is listening on http://{addr}");
-    axum::serve(
+    run(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        security::HEADER_READ_TIMEOUT,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server error")?;
+    .await;
     sweeper.abort();
     db.close().await;
     tracing::info!("Quire stopped");
@@ -108,6 +151,66 @@ pub async fn serve_ceiling(addr: SocketAddr, bytes: usize) -> anyhow::Result<()>
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("server error")
+}
+
+/// How long requests in flight may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// Serves `app` on `listener` until `shutdown` resolves, then stops accepting connections and
+/// waits (up to `SHUTDOWN_GRACE`) for the requests in flight. HTTP/1.1, each connection with
+/// the client's address (`ConnectInfo`) and a header-read timeout, so clients that send their
+/// headers a byte at a time cannot hold connections open (`axum::serve` has no such timeout).
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    use tower::ServiceExt;
+
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, or a connection reset before it was accepted.
+                    tracing::warn!(%error, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service =
+            app.clone()
+                .map_request(move |mut request: Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("some requests did not finish within the shutdown grace period");
+    }
 }
 
 async fn shutdown_signal() {
@@ -234,7 +337,8 @@ async fn server_fn_response(mut response: Response) -> Response {
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        tracing::error!("a server-function error was too long to read");
+        return security::refuse("/rpc", AppError::Internal);
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
         parts.status = error.status();

@@ -7,7 +7,7 @@
 //!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
 //!   `server` (server functions: HTTP calls in the browser, service calls on the server).
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and layers), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
+//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
 //!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
 //! - Also server only: `observe` (request ids, one log line per request, `/metrics` and
 //!   `/healthz`) and `ops` (backup, restore and demo data behind the command line).
@@ -42,6 +42,8 @@ pub mod markdown;
 pub mod observe;
 #[cfg(feature = "ssr")]
 pub mod ops;
+#[cfg(feature = "ssr")]
+pub mod security;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

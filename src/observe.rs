@@ -323,36 +323,28 @@ fn bearer_matches(headers: &HeaderMap, token: &Secret) -> bool {
     }
 }
 
-/// `GET /healthz`: 200 when the database answers and its folder has at least
-/// `QUIRE_MIN_FREE_DISK_MB` free; otherwise 503 and what is wrong.
+/// `GET /healthz`: 200 when the database answers and its folder can be written and has at
+/// least `QUIRE_MIN_FREE_DISK_MB` free; otherwise 503 and what is wrong.
 pub async fn healthz(State(state): State<AppState>) -> Response {
     let database_ok = state.db.ping().await.is_ok();
     let min_free = state.config.min_free_disk_bytes;
-    let free = state
-        .config
-        .database_path()
-        .map_err(|e| e.to_string())
-        .and_then(|path| {
-            let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-            free_disk_bytes(dir.unwrap_or(Path::new("."))).map_err(|e| e.to_string())
-        });
-    let (disk, disk_ok) = match free {
-        Ok(free) if free >= min_free => (
-            serde_json::json!({"status": "ok", "free_bytes": free, "min_free_bytes": min_free}),
-            true,
+    let dir = state.config.database_path().map(|path| {
+        path.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    });
+    let (free, writable) = match &dir {
+        Ok(dir) => (
+            free_disk_bytes(dir).map_err(|e| e.to_string()),
+            probe_writable(dir),
         ),
-        Ok(free) => {
-            tracing::warn!(free, min_free, "low free disk space beside the database");
-            (
-                serde_json::json!({"status": "low", "free_bytes": free, "min_free_bytes": min_free}),
-                false,
-            )
-        }
-        Err(error) => {
-            tracing::warn!(%error, "cannot read the free disk space beside the database");
-            (serde_json::json!({"status": "unknown"}), false)
-        }
+        Err(e) => (Err(e.to_string()), Ok(())),
     };
+    let (disk, disk_ok) = disk_report(free, writable, min_free);
+    if !disk_ok {
+        tracing::warn!(disk = %disk, "the database's storage is not healthy");
+    }
     let healthy = database_ok && disk_ok;
     let body = serde_json::json!({
         "status": if healthy { "ok" } else { "degraded" },
@@ -367,10 +359,58 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// The `disk` part of `/healthz` and whether it is healthy: `read-only` (the file system says
+/// so, or refused a write with EROFS), `unwritable` (a write failed otherwise, e.g. no space),
+/// `low` (under `min_free` bytes free), `unknown` (free space unreadable) or `ok`.
+fn disk_report(
+    free: Result<u64, String>,
+    writable: std::io::Result<()>,
+    min_free: u64,
+) -> (serde_json::Value, bool) {
+    use std::io::ErrorKind;
+    let free_bytes = free.as_ref().ok().copied();
+    match (free, writable) {
+        (_, Err(e)) if e.kind() == ErrorKind::ReadOnlyFilesystem => (
+            serde_json::json!({"status": "read-only", "free_bytes": free_bytes, "min_free_bytes": min_free}),
+            false,
+        ),
+        (_, Err(e)) => (
+            serde_json::json!({"status": "unwritable", "error": e.to_string(), "free_bytes": free_bytes, "min_free_bytes": min_free}),
+            false,
+        ),
+        (Ok(free), Ok(())) if free >= min_free => (
+            serde_json::json!({"status": "ok", "free_bytes": free, "min_free_bytes": min_free}),
+            true,
+        ),
+        (Ok(free), Ok(())) => (
+            serde_json::json!({"status": "low", "free_bytes": free, "min_free_bytes": min_free}),
+            false,
+        ),
+        (Err(error), Ok(())) => (
+            serde_json::json!({"status": "unknown", "error": error}),
+            false,
+        ),
+    }
+}
+
 /// Bytes an unprivileged process may still write on the file system that holds `dir`.
 pub fn free_disk_bytes(dir: &Path) -> std::io::Result<u64> {
     let stats = rustix::fs::statvfs(dir)?;
     Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
+}
+
+/// `Ok` when a small file can be written in `dir` (it is removed again). A file system mounted
+/// read-only, or turned read-only by the kernel after an error (which `statvfs` may not show),
+/// gives `ErrorKind::ReadOnlyFilesystem`; a full one, the error of the failed write.
+pub fn probe_writable(dir: &Path) -> std::io::Result<()> {
+    let stats = rustix::fs::statvfs(dir)?;
+    if stats.f_flag.contains(rustix::fs::StatVfsMountFlags::RDONLY) {
+        return Err(std::io::ErrorKind::ReadOnlyFilesystem.into());
+    }
+    let probe = dir.join(format!(".quire-healthz-{:016x}", rand::random::<u64>()));
+    let written = std::fs::write(&probe, b"ok");
+    let removed = std::fs::remove_file(&probe);
+    written.and(removed)
 }
 
 /// The outermost middleware: gives the request an id (a sane incoming `x-request-id`, or a new
@@ -608,6 +648,37 @@ mod tests {
         assert!(!bearer_matches(&with("Token t0ken"), &token));
         assert!(!bearer_matches(&with("t0ken"), &token));
         assert!(!bearer_matches(&HeaderMap::new(), &token));
+    }
+
+    #[test]
+    fn the_disk_report_says_what_is_wrong() {
+        use std::io::{Error, ErrorKind};
+        let mb = 1024 * 1024;
+        let (disk, ok) = disk_report(Ok(5 * mb), Ok(()), mb);
+        assert!(ok);
+        assert_eq!(disk["status"], "ok");
+        let (disk, ok) = disk_report(Ok(mb / 2), Ok(()), mb);
+        assert!(!ok);
+        assert_eq!(disk["status"], "low");
+        // Plenty of space, but the file system refuses writes: an error remount.
+        let (disk, ok) = disk_report(Ok(5 * mb), Err(ErrorKind::ReadOnlyFilesystem.into()), mb);
+        assert!(!ok);
+        assert_eq!(disk["status"], "read-only");
+        let full = Error::other("No space left on device");
+        let (disk, ok) = disk_report(Ok(0), Err(full), mb);
+        assert!(!ok);
+        assert_eq!(disk["status"], "unwritable");
+        let (disk, ok) = disk_report(Err("gone".into()), Ok(()), mb);
+        assert!(!ok);
+        assert_eq!(disk["status"], "unknown");
+    }
+
+    #[test]
+    fn the_write_probe_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        probe_writable(dir.path()).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        assert!(probe_writable(&dir.path().join("missing")).is_err());
     }
 
     #[test]

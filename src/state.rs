@@ -23,6 +23,10 @@ pub struct AppState {
     pub ip_limiter: Arc<Limiter>,
     /// Sign-in and sign-up attempts per account (email).
     pub account_limiter: Arc<Limiter>,
+    /// Writes (articles, comments, favorites, follows) per client address.
+    pub write_ip_limiter: Arc<Limiter>,
+    /// Writes per account.
+    pub write_account_limiter: Arc<Limiter>,
     /// Rendered reads kept until the next write.
     pub page_cache: Arc<PageCache>,
     /// Request counts and latencies since start, for `/metrics`.
@@ -39,6 +43,11 @@ impl AppState {
             hasher: Hasher::new()?,
             ip_limiter: Arc::new(Limiter::new(per_minute, minute)),
             account_limiter: Arc::new(Limiter::new(per_minute.div_ceil(2), minute)),
+            write_ip_limiter: Arc::new(Limiter::new(config.writes_per_minute, minute)),
+            write_account_limiter: Arc::new(Limiter::new(
+                config.writes_per_minute.div_ceil(2),
+                minute,
+            )),
             metrics: Arc::new(Metrics::new()),
             page_cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),

@@ -1,10 +1,10 @@
 //! `/api/articles...` and `/api/tags`: lists and the feed, one article, writing, favorites.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::extract::{ApiJson, ApiUser, ListQuery};
+use super::extract::{ApiJson, ApiPath, ApiUser, ListQuery};
 use super::wire::{ArticleEnvelope, ArticleListJson, ArticleRequest, SearchJson, TagsJson};
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -75,7 +75,7 @@ pub async fn feed(
 pub async fn get(
     State(state): State<AppState>,
     viewer: Option<ApiUser>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> AppResult<Json<ArticleEnvelope>> {
     let article = service::article::get(&state, viewer.map(|v| v.user.id), &slug).await?;
     Ok(Json(article.into()))
@@ -98,7 +98,7 @@ pub async fn create(
 pub async fn update(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<ArticleRequest>,
 ) -> AppResult<Json<ArticleEnvelope>> {
     let patch = request.article.into_patch()?;
@@ -111,7 +111,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> AppResult<StatusCode> {
     service::article::delete(&state, me.user.id, &slug).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -120,7 +120,7 @@ pub async fn delete(
 pub async fn favorite(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> AppResult<Json<ArticleEnvelope>> {
     let article = service::article::favorite(&state, me.user.id, &slug).await?;
     Ok(Json(article.into()))
@@ -129,7 +129,7 @@ pub async fn favorite(
 pub async fn unfavorite(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> AppResult<Json<ArticleEnvelope>> {
     let article = service::article::unfavorite(&state, me.user.id, &slug).await?;
     Ok(Json(article.into()))

@@ -2,10 +2,10 @@
 //! article's author).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::extract::{ApiJson, ApiUser};
+use super::extract::{ApiJson, ApiPath, ApiUser};
 use super::wire::{CommentEnvelope, CommentRequest, CommentsJson};
 use crate::error::AppResult;
 use crate::service;
@@ -15,7 +15,7 @@ use crate::state::AppState;
 pub async fn list(
     State(state): State<AppState>,
     viewer: Option<ApiUser>,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
 ) -> AppResult<Json<CommentsJson>> {
     let comments = service::comment::list(&state, viewer.map(|v| v.user.id), &slug).await?;
     Ok(Json(CommentsJson {
@@ -26,7 +26,7 @@ pub async fn list(
 pub async fn add(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(slug): Path<String>,
+    ApiPath(slug): ApiPath<String>,
     ApiJson(request): ApiJson<CommentRequest>,
 ) -> AppResult<(StatusCode, Json<CommentEnvelope>)> {
     let body = request.comment.body.unwrap_or_default();
@@ -42,7 +42,7 @@ pub async fn add(
 pub async fn delete(
     State(state): State<AppState>,
     me: ApiUser,
-    Path((slug, id)): Path<(String, String)>,
+    ApiPath((slug, id)): ApiPath<(String, String)>,
 ) -> AppResult<StatusCode> {
     // An id that is not a number names no comment; 0 is one no comment has (ids start at 1),
     // so the service still answers "article not found" or "comment not found" as it should.

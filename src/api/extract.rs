@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use axum::body::Bytes;
 use axum::extract::{
-    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Query, Request,
+    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Query, Request,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -14,6 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::db::user::UserRecord;
 use crate::error::{AppError, FieldErrors};
+use crate::model::excerpt;
 use crate::service;
 use crate::state::AppState;
 
@@ -69,6 +70,21 @@ impl OptionalFromRequestParts<AppState> for ApiUser {
         match token_of(&parts.headers)? {
             Some(token) => authenticate(state, token).await.map(Some),
             None => Ok(None),
+        }
+    }
+}
+
+/// A path parameter (`:slug`, `:username`, `:id`): one that cannot be read (percent-encoded
+/// bytes that are not UTF-8) is a 400 in the contract's error shape, not axum's plain text.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match <Path<T> as FromRequestParts<S>>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(Self(value)),
+            Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
         }
     }
 }
@@ -131,27 +147,43 @@ fn is_json(headers: &HeaderMap) -> bool {
             .is_some_and(|(_, suffix)| suffix.eq_ignore_ascii_case("json"))
 }
 
-/// Reads `T` from JSON text. A syntax error is reported under `request`; a field of the wrong
-/// type or a missing wrapper under the name of the field (`{"tagList": ["invalid type: ..."]}`).
+/// Reads `T` from JSON text. Bytes that are not UTF-8 at all are a 400; a syntax error is a 422
+/// under `request`; a field of the wrong type or a missing wrapper a 422 under the name of the
+/// field (`{"tagList": ["invalid type: ..."]}`). The body and its wrapper (`user`, `article`,
+/// `comment`) must be objects: serde would otherwise read a struct from an array too, so
+/// `{"user": []}` used to be an empty change answered with 200.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    if let Err(error) = std::str::from_utf8(bytes) {
+        return Err(AppError::BadRequest(format!(
+            "the body is not valid UTF-8 (at byte {})",
+            error.valid_up_to()
+        )));
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+        AppError::validation(
+            "request",
+            format!(
+                "is not valid JSON (line {}, column {})",
+                error.line(),
+                error.column()
+            ),
+        )
+    })?;
+    let Some(fields) = value.as_object() else {
+        return Err(AppError::validation("request", "must be a JSON object"));
+    };
+    for wrapper in ["user", "article", "comment"] {
+        if fields.get(wrapper).is_some_and(|v| !v.is_object()) {
+            return Err(AppError::validation(wrapper, "must be a JSON object"));
+        }
+    }
+    serde_path_to_error::deserialize(value).map_err(|error| {
         let field = error.path().iter().rev().find_map(|segment| match segment {
             serde_path_to_error::Segment::Map { key } => Some(key.clone()),
             _ => None,
         });
-        let inner = error.into_inner();
-        let (field, message) = match inner.classify() {
-            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => (
-                None,
-                format!(
-                    "is not valid JSON (line {}, column {})",
-                    inner.line(),
-                    inner.column()
-                ),
-            ),
-            _ => (field, without_position(&inner.to_string())),
-        };
+        // serde quotes the value it could not read: at most 200 characters of it.
+        let message = excerpt(&without_position(&error.into_inner().to_string()), 200);
         AppError::Validation(FieldErrors::single(
             field.as_deref().unwrap_or("request"),
             message,
@@ -167,9 +199,14 @@ fn without_position(message: &str) -> String {
     }
 }
 
-/// The query of a list: `limit` (default 20, at most 100), `offset` (default 0) and the
-/// filters `tag`, `author` and `favorited`. Numbers that are not whole and non-negative are a
-/// 422 naming the parameter; an empty filter is no filter.
+/// The query of a list: `limit` (default 20, at least 1 as the contract says, and more than 100
+/// reads as 100), `offset` (default 0) and the filters `tag`, `author` and `favorited`. A
+/// number out of those ranges, not whole or past 2^63 - 1 is a 422 naming the parameter; an
+/// empty filter is no filter.
+///
+/// Any offset is accepted: the list's length is a kept count, so an offset past the end answers
+/// an empty page at once, and one inside the list skips index entries, never more than the list
+/// holds (no offset cap is needed; keyset paging would change the contract).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ListQuery {
     pub limit: i64,
@@ -183,8 +220,6 @@ pub struct ListQuery {
 
 pub const DEFAULT_LIMIT: i64 = 20;
 pub const MAX_LIMIT: i64 = 100;
-/// Past this, an offset is refused rather than scanned.
-pub const MAX_OFFSET: i64 = 10_000_000;
 
 impl ListQuery {
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, AppError> {
@@ -197,18 +232,17 @@ impl ListQuery {
             let text = || Some(value.trim().to_owned()).filter(|v| !v.is_empty());
             match key.as_str() {
                 "limit" => match value.trim().parse::<i64>() {
-                    Ok(n) if n >= 0 => query.limit = n.min(MAX_LIMIT),
+                    Ok(n) if n >= 1 => query.limit = n.min(MAX_LIMIT),
                     _ => errors.add(
                         "limit",
-                        format!("must be a whole number from 0 to {MAX_LIMIT}"),
+                        format!(
+                            "must be a whole number from 1 (above {MAX_LIMIT} reads as {MAX_LIMIT})"
+                        ),
                     ),
                 },
                 "offset" => match value.trim().parse::<i64>() {
-                    Ok(n) if (0..=MAX_OFFSET).contains(&n) => query.offset = n,
-                    _ => errors.add(
-                        "offset",
-                        format!("must be a whole number from 0 to {MAX_OFFSET}"),
-                    ),
+                    Ok(n) if n >= 0 => query.offset = n,
+                    _ => errors.add("offset", "must be a whole number from 0"),
                 },
                 "tag" => query.tag = text(),
                 "author" => query.author = text(),
@@ -255,6 +289,8 @@ mod tests {
         assert_eq!((q.limit, q.offset), (20, 0));
         let q = ListQuery::from_pairs(pairs(&[("limit", "5000"), ("offset", "3")])).unwrap();
         assert_eq!((q.limit, q.offset), (100, 3));
+        let q = ListQuery::from_pairs(pairs(&[("offset", "9223372036854775807")])).unwrap();
+        assert_eq!(q.offset, i64::MAX);
         let q =
             ListQuery::from_pairs(pairs(&[("tag", "  "), ("author", "bob"), ("x", "y")])).unwrap();
         assert_eq!(q.tag, None);
@@ -268,8 +304,9 @@ mod tests {
             ("limit", "ten"),
             ("limit", "1e3"),
             ("limit", "99999999999999999999999"),
+            ("limit", "0"),
             ("offset", "-5"),
-            ("offset", "20000000"),
+            ("offset", "9223372036854775808"),
         ] {
             let err = ListQuery::from_pairs(pairs(&[(key, value)])).unwrap_err();
             assert_eq!(err.status(), 422);
@@ -302,6 +339,20 @@ mod tests {
         );
         let err = parse_json::<Outer>(b"{}").unwrap_err();
         assert_eq!(fields(err).get("request"), ["missing field `article`"]);
+        for (body, field) in [
+            (&br#"{"article": []}"#[..], "article"),
+            (br#"{"article": "x"}"#, "article"),
+            (br#"[{"tagList": []}]"#, "request"),
+            (b"null", "request"),
+        ] {
+            let err = parse_json::<Outer>(body).unwrap_err();
+            assert_eq!(fields(err).get(field), ["must be a JSON object"]);
+        }
+        let err = parse_json::<Outer>(b"{\"article\": \"\xff\"}").unwrap_err();
+        assert_eq!(
+            err,
+            AppError::BadRequest("the body is not valid UTF-8 (at byte 13)".into())
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! `/api/profiles/:username` and its `/follow`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 
-use super::extract::ApiUser;
+use super::extract::{ApiPath, ApiUser};
 use super::wire::ProfileEnvelope;
 use crate::error::AppResult;
 use crate::service;
@@ -12,7 +12,7 @@ use crate::state::AppState;
 pub async fn get(
     State(state): State<AppState>,
     viewer: Option<ApiUser>,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> AppResult<Json<ProfileEnvelope>> {
     let viewer = viewer.map(|v| v.user.id);
     let profile = service::profile::get(&state, viewer, &username).await?;
@@ -22,7 +22,7 @@ pub async fn get(
 pub async fn follow(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> AppResult<Json<ProfileEnvelope>> {
     let profile = service::profile::set_following(&state, me.user.id, &username, true).await?;
     Ok(Json(ProfileEnvelope { profile }))
@@ -31,7 +31,7 @@ pub async fn follow(
 pub async fn unfollow(
     State(state): State<AppState>,
     me: ApiUser,
-    Path(username): Path<String>,
+    ApiPath(username): ApiPath<String>,
 ) -> AppResult<Json<ProfileEnvelope>> {
     let profile = service::profile::set_following(&state, me.user.id, &username, false).await?;
     Ok(Json(ProfileEnvelope { profile }))

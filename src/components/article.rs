@@ -330,7 +330,7 @@ pub fn ArticleFeed(
                     Err(error) => {
                         set_status(&error);
                         view! {
-                            <div class="article-preview error-messages">{error.to_string()}</div>
+                            <div class="article-preview error-messages">{error.messages().join("; ")}</div>
                         }
                             .into_any()
                     }

@@ -108,6 +108,21 @@ pub fn AuthLayout(
     }
 }
 
+/// A `<Title>` text that follows `value` through `format` (escaped by `ssr_text`).
+///
+/// The server reads a page's title after the page has rendered, and by then the page's own
+/// reactive values may already be disposed (under load this happened often enough to turn
+/// one search page in a thousand into a 500). So a disposed `value` gives the text it had
+/// when the title was made: on the server it never changes, and in the browser the page
+/// owning it is alive whenever its title is read.
+pub fn title_text(
+    value: Memo<String>,
+    format: impl Fn(&str) -> String + Send + Sync + 'static,
+) -> impl Fn() -> String + Send + Sync + 'static {
+    let first = value.get_untracked();
+    move || ssr_text(format(&value.try_get().unwrap_or_else(|| first.clone())))
+}
+
 /// Text for the two places Leptos 0.8 writes unescaped during server rendering: `<textarea>`
 /// children and leptos_meta's `<Title>` (security.md §1.7). A value holding
 /// `</textarea><script>` or `</title><script>` would break out of its element, so it is

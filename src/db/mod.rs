@@ -81,6 +81,7 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .idle_timeout(None)
             .max_lifetime(None)
+            .after_release(|conn, _| Box::pin(async move { outside_transaction(conn).await }))
             .connect_with(base.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
@@ -127,6 +128,22 @@ impl Db {
         self.writer.close().await;
         self.reader.close().await;
     }
+}
+
+/// Whether the writer connection may go back to the pool: only when it is outside any
+/// transaction. After SQLite rolled a transaction back by itself (a full or failing disk),
+/// sqlx still counts it as open and its own rollback fails, so every later `BEGIN IMMEDIATE`
+/// would fail with "non-zero transaction depth" until a restart; such a connection is closed
+/// instead, and the pool opens a fresh one.
+async fn outside_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // A round trip, so the rollback queued by a dropped transaction has run.
+    conn.ping().await?;
+    if conn.is_in_transaction() {
+        tracing::warn!("closing a database connection left inside a transaction");
+        return Ok(false);
+    }
+    Ok(true)
 }
 
 /// A write transaction (`Db::begin_write`): a connection in `BEGIN IMMEDIATE` that counts its
@@ -187,6 +204,7 @@ fn unreachable_timestamp() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::AppError;
 
     #[test]
     fn timestamps_are_iso8601_utc_with_milliseconds() {
@@ -219,5 +237,77 @@ mod tests {
                 .is_err()
         );
         db.ping().await.unwrap();
+    }
+
+    /// A disk that fills up mid-transaction: SQLite rolls the transaction back by itself, and
+    /// the writer must still accept writes once there is room again, without a restart.
+    #[tokio::test]
+    async fn the_writer_recovers_after_a_full_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("quire.db")).await.unwrap();
+        sqlx::query("create table t (x text)")
+            .execute(&db.writer)
+            .await
+            .unwrap();
+        let big = "x".repeat(64 * 1024);
+        for _ in 0..3 {
+            let mut tx = db.begin_write().await.unwrap();
+            // "Full": no page may be added to the file.
+            let pages: (i64,) = sqlx::query_as("pragma page_count")
+                .fetch_one(&mut *tx)
+                .await
+                .unwrap();
+            sqlx::query(&format!("pragma max_page_count = {}", pages.0))
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let err = sqlx::query("insert into t values ($1)")
+                .bind(&big)
+                .execute(&mut *tx)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                AppError::from(err),
+                AppError::Unavailable("storage is full".into())
+            );
+            drop(tx);
+        }
+        // Room again: the next write commits.
+        sqlx::query("pragma max_page_count = 1073741823")
+            .execute(&db.writer)
+            .await
+            .unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("insert into t values ('after')")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let n: (i64,) = sqlx::query_as("select count(*) from t")
+            .fetch_one(&db.reader)
+            .await
+            .unwrap();
+        assert_eq!(n.0, 1);
+    }
+
+    /// A transaction that SQLite ended behind sqlx's back (its ROLLBACK then fails): the
+    /// connection is not handed out again.
+    #[tokio::test]
+    async fn a_connection_left_inside_a_transaction_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("quire.db")).await.unwrap();
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("rollback").execute(&mut *tx).await.unwrap();
+        drop(tx);
+        let mut tx = db.begin_write().await.unwrap();
+        sqlx::query("create table t (x)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        sqlx::query("select * from t")
+            .fetch_all(&db.reader)
+            .await
+            .unwrap();
     }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{AppError, AppResult};
 use crate::model::article::Page;
+use crate::model::{NUL_MESSAGE, excerpt, has_nul};
 
 /// The page sizes a table page offers.
 pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
@@ -102,7 +103,12 @@ impl TableParams {
             "" => 1,
             text => match text.parse::<u32>() {
                 Ok(n) if n >= 1 => n,
-                _ => return bad(format!("page must be a whole number from 1, not {text:?}")),
+                _ => {
+                    return bad(format!(
+                        "page must be a whole number from 1, not {:?}",
+                        excerpt(text, 40)
+                    ));
+                }
             },
         };
         let per_page = match self.size.trim() {
@@ -111,7 +117,8 @@ impl TableParams {
                 Ok(n) if PAGE_SIZES.contains(&n) => n,
                 _ => {
                     return bad(format!(
-                        "size must be one of 10, 25, 50 or 100, not {text:?}"
+                        "size must be one of 10, 25, 50 or 100, not {:?}",
+                        excerpt(text, 40)
                     ));
                 }
             },
@@ -119,9 +126,17 @@ impl TableParams {
         let dir = match self.dir.trim() {
             "" | "asc" => SortDir::Asc,
             "desc" => SortDir::Desc,
-            text => return bad(format!("dir must be asc or desc, not {text:?}")),
+            text => {
+                return bad(format!(
+                    "dir must be asc or desc, not {:?}",
+                    excerpt(text, 40)
+                ));
+            }
         };
         let q = self.q.trim();
+        if has_nul(q) {
+            return bad(format!("q {NUL_MESSAGE}"));
+        }
         if q.chars().count() > SEARCH_MAX_CHARS {
             return bad(format!(
                 "the search text is too long (at most {SEARCH_MAX_CHARS} characters)"
@@ -212,6 +227,16 @@ mod tests {
             ..TableParams::default()
         };
         assert!(matches!(long.parse(), Err(AppError::BadRequest(_))));
+        let nul = TableParams {
+            q: "a\0b".into(),
+            ..TableParams::default()
+        };
+        assert_eq!(
+            nul.parse(),
+            Err(AppError::BadRequest(
+                "q must not contain the NUL character".into()
+            ))
+        );
     }
 
     #[test]

@@ -4,13 +4,19 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppResult, FieldErrors};
-use crate::model::has_nul;
+use crate::model::{NUL_MESSAGE, excerpt, has_nul};
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 500;
 pub const BODY_MAX_BYTES: usize = 64 * 1024;
 pub const TAGS_MAX: usize = 10;
+/// Tag entries a request may send before they are normalised (repeats and blanks included):
+/// room for a form's repeats, not for a list of 40,000 copies of one tag.
+pub const TAG_ENTRIES_MAX: usize = 100;
 pub const TAG_MAX: usize = 32;
+/// How deeply quotes, lists and HTML elements of a body may nest: deeper bodies cost the
+/// HTML sanitiser time that grows with the square of the depth (13 s for 65,000 `>`).
+pub const BODY_MAX_DEPTH: usize = 100;
 pub const COMMENT_MAX: usize = 5000;
 /// Articles per page in every list.
 pub const PAGE_SIZE: u32 = 10;
@@ -158,11 +164,16 @@ impl ArticleList {
 /// typed in the tag box (`tag_input`, also comma-separated), which is all a browser without
 /// JavaScript sends.
 pub fn tags_from_form(tags: &str, tag_input: &str) -> Vec<String> {
-    normalize_tags(
-        tags.split(',')
-            .chain(tag_input.split(','))
-            .map(str::to_owned),
-    )
+    normalize_tags(tag_entries(tags, tag_input))
+}
+
+/// The tag entries of the editor's form as sent, not yet normalised (`ArticleDraft::checked`
+/// counts them, then normalises them).
+pub fn tag_entries(tags: &str, tag_input: &str) -> Vec<String> {
+    tags.split(',')
+        .chain(tag_input.split(','))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// A change to an article: `None` keeps the current value (the REST API sends only what
@@ -186,7 +197,25 @@ impl ArticleDraft {
         }
     }
 
+    /// The draft as stored, or every rule it breaks: at most `TAG_ENTRIES_MAX` tag entries as
+    /// sent, then `normalized` and `validate`. What the service calls, for the REST API and the
+    /// editor alike.
+    pub fn checked(self) -> AppResult<Self> {
+        let entries = self.tags.iter().filter(|t| !t.trim().is_empty()).count();
+        let draft = self.normalized();
+        let mut errors = draft.errors();
+        if entries > TAG_ENTRIES_MAX && errors.get("tags").is_empty() {
+            errors.add("tags", format!("are too many (maximum is {TAGS_MAX})"));
+        }
+        errors.into_result()?;
+        Ok(draft)
+    }
+
     pub fn validate(&self) -> AppResult<()> {
+        self.errors().into_result()
+    }
+
+    fn errors(&self) -> FieldErrors {
         let mut errors = FieldErrors::new();
         check_text(&mut errors, "title", &self.title, TITLE_MAX);
         check_text(
@@ -197,13 +226,13 @@ impl ArticleDraft {
         );
         if self.body.trim().is_empty() {
             errors.add("body", "can't be blank");
+        } else if has_nul(&self.body) {
+            errors.add("body", NUL_MESSAGE);
         } else if self.body.len() > BODY_MAX_BYTES {
             errors.add(
                 "body",
                 format!("is too long (maximum is {} KB)", BODY_MAX_BYTES / 1024),
             );
-        } else if has_nul(&self.body) {
-            errors.add("body", "must not contain the NUL character");
         }
         if self.tags.len() > TAGS_MAX {
             errors.add("tags", format!("are too many (maximum is {TAGS_MAX})"));
@@ -211,23 +240,26 @@ impl ArticleDraft {
         if let Some(tag) = self.tags.iter().find(|t| t.chars().count() > TAG_MAX) {
             errors.add(
                 "tags",
-                format!("'{tag}' is too long (maximum is {TAG_MAX} characters)"),
+                format!(
+                    "'{}' is too long (maximum is {TAG_MAX} characters)",
+                    excerpt(tag, TAG_MAX + 8)
+                ),
             );
         }
         if self.tags.iter().any(|t| has_nul(t)) {
-            errors.add("tags", "must not contain the NUL character");
+            errors.add("tags", NUL_MESSAGE);
         }
-        errors.into_result()
+        errors
     }
 }
 
 fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
     if value.is_empty() {
         errors.add(field, "can't be blank");
+    } else if has_nul(value) {
+        errors.add(field, NUL_MESSAGE);
     } else if value.chars().count() > max {
         errors.add(field, format!("is too long (maximum is {max} characters)"));
-    } else if has_nul(value) {
-        errors.add(field, "must not contain the NUL character");
     }
 }
 
@@ -369,6 +401,26 @@ mod tests {
         assert_eq!(f.get("description"), ["must not contain the NUL character"]);
         assert_eq!(f.get("body"), ["must not contain the NUL character"]);
         assert_eq!(f.get("tags"), ["must not contain the NUL character"]);
+    }
+
+    #[test]
+    fn a_flood_of_tag_entries_is_refused_before_it_is_normalised() {
+        let copies = |n: usize| ArticleDraft {
+            title: "t".into(),
+            description: "d".into(),
+            body: "b".into(),
+            tags: vec!["Rust".to_owned(); n],
+        };
+        assert_eq!(copies(TAG_ENTRIES_MAX).checked().unwrap().tags, ["rust"]);
+        assert_eq!(
+            fields(copies(40_000).checked().map(|_| ())).get("tags"),
+            ["are too many (maximum is 10)"]
+        );
+        // Blank entries (a form's trailing commas) are not counted.
+        let mut blanks = copies(1);
+        blanks.tags.extend(vec![" ".to_owned(); 1000]);
+        assert!(blanks.checked().is_ok());
+        assert_eq!(tag_entries("a,b", "c,").len(), 4);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{AppResult, FieldErrors};
-use crate::model::has_nul;
+use crate::model::{NUL_MESSAGE, has_nul};
 
 pub const USERNAME_MIN: usize = 2;
 pub const USERNAME_MAX: usize = 32;
@@ -90,12 +90,16 @@ impl Credentials {
         let mut errors = FieldErrors::new();
         if self.email.is_empty() {
             errors.add("email", "can't be blank");
-        } else if self.email.len() > EMAIL_MAX || has_nul(&self.email) {
+        } else if has_nul(&self.email) {
+            errors.add("email", NUL_MESSAGE);
+        } else if self.email.len() > EMAIL_MAX {
             errors.add("email", "is invalid");
         }
         if self.password.is_empty() {
             errors.add("password", "can't be blank");
-        } else if self.password.chars().count() > PASSWORD_MAX || has_nul(&self.password) {
+        } else if has_nul(&self.password) {
+            errors.add("password", NUL_MESSAGE);
+        } else if self.password.chars().count() > PASSWORD_MAX {
             errors.add("password", "is invalid");
         }
         errors.into_result()
@@ -142,13 +146,20 @@ impl SettingsPatch {
                 format!("is too long (maximum is {BIO_MAX} characters)"),
             );
         } else if has_nul(&self.bio) {
-            errors.add("bio", "must not contain the NUL character");
+            errors.add("bio", NUL_MESSAGE);
         }
-        if !self.image.is_empty() && !is_image_url(&self.image) {
+        if has_nul(&self.image) {
+            errors.add("image", NUL_MESSAGE);
+        } else if self.image.len() > IMAGE_MAX {
+            errors.add(
+                "image",
+                format!("is too long (maximum is {IMAGE_MAX} characters)"),
+            );
+        } else if !self.image.is_empty() && !is_image_url(&self.image) {
             errors.add("image", "must be an http(s) URL");
         }
         if has_nul(&self.current_password) {
-            errors.add("current_password", "is invalid");
+            errors.add("current_password", NUL_MESSAGE);
         }
         errors.into_result()
     }
@@ -166,6 +177,8 @@ fn check_username(errors: &mut FieldErrors, username: &str) {
     let len = username.chars().count();
     if username.is_empty() {
         errors.add("username", "can't be blank");
+    } else if has_nul(username) {
+        errors.add("username", NUL_MESSAGE);
     } else if len < USERNAME_MIN {
         errors.add(
             "username",
@@ -187,7 +200,14 @@ fn check_username(errors: &mut FieldErrors, username: &str) {
 fn check_email(errors: &mut FieldErrors, email: &str) {
     if email.is_empty() {
         errors.add("email", "can't be blank");
-    } else if email.len() > EMAIL_MAX || !is_email(email) {
+    } else if has_nul(email) {
+        errors.add("email", NUL_MESSAGE);
+    } else if email.chars().count() > EMAIL_MAX {
+        errors.add(
+            "email",
+            format!("is too long (maximum is {EMAIL_MAX} characters)"),
+        );
+    } else if !is_email(email) {
         errors.add("email", "is invalid");
     }
 }
@@ -196,6 +216,8 @@ fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
     let len = password.chars().count();
     if password.is_empty() {
         errors.add(field, "can't be blank");
+    } else if has_nul(password) {
+        errors.add(field, NUL_MESSAGE);
     } else if len < PASSWORD_MIN {
         errors.add(
             field,
@@ -206,8 +228,6 @@ fn check_password(errors: &mut FieldErrors, field: &str, password: &str) {
             field,
             format!("is too long (maximum is {PASSWORD_MAX} characters)"),
         );
-    } else if has_nul(password) {
-        errors.add(field, "must not contain the NUL character");
     }
 }
 

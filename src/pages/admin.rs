@@ -11,7 +11,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::app::Auth;
 use crate::components::article::Pagination;
 use crate::components::chart::BarChart;
-use crate::components::form::{ErrorMessages, ssr_text};
+use crate::components::form::{ErrorMessages, title_text};
 use crate::components::{human_bytes, percent_encode, thousands};
 use crate::model::admin::{
     DEFAULT_PAGE_SIZE, Overview, PAGE_SIZES, SortDir, TablePage, TableParams,
@@ -220,7 +220,7 @@ pub fn AdminTablePage() -> impl IntoView {
         |(name, params)| admin_table(name, params),
     );
     view! {
-        <Title text=move || ssr_text(format!("{} · Admin", name.get())) />
+        <Title text=title_text(name, |name| format!("{name} · Admin")) />
         <div class="admin-page container page">
             <nav class="admin-breadcrumb" aria-label="Breadcrumb">
                 <a href="/admin">"Admin"</a>

@@ -7,21 +7,21 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::app::Auth;
 use crate::components::article::ArticleFeed;
-use crate::components::form::ssr_text;
+use crate::components::form::title_text;
 use crate::components::tag_href;
 use crate::model::article::ArticleList;
 use crate::server::article::popular_tags;
 
-/// The `page` query parameter, 1 when absent or unreadable.
+/// The `page` query parameter: 1 when absent or empty, 0 when it is not a whole number that
+/// fits (`-1`, `abc`, `99999999999999999999`), which the list refuses with a 422 that says
+/// what a page may be, rather than quietly showing page 1.
 pub fn page_param() -> Signal<u32> {
     let query = use_query_map();
     Signal::derive(move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse().ok())
-            .filter(|p| *p >= 1)
-            .unwrap_or(1)
+        query.read().get("page").map_or(1, |p| match p.trim() {
+            "" => 1,
+            text => text.parse().unwrap_or(0),
+        })
     })
 }
 
@@ -69,7 +69,7 @@ pub fn TagPage() -> impl IntoView {
         )
     });
     view! {
-        <Title text=move || ssr_text(format!("#{}", tag.get())) />
+        <Title text=title_text(tag, |tag| format!("#{tag}")) />
         <div class="home-page">
             <Feeds list page=page_param() href tag=Some(tag.into()) />
         </div>

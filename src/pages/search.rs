@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::article::{ArticlePreview, Pagination, set_status};
-use crate::components::form::ssr_text;
+use crate::components::form::title_text;
 use crate::components::{avatar_url, percent_encode, thousands};
 use crate::model::search::SearchResults;
 use crate::pages::home::page_param;
@@ -28,7 +28,7 @@ pub fn SearchPage() -> impl IntoView {
     let page = page_param();
     let results = Resource::new(move || (q.get(), page.get()), |(q, page)| search(q, page));
     view! {
-        <Title text=move || ssr_text(format!("Search: {}", q.get())) />
+        <Title text=title_text(q, |q| format!("Search: {q}")) />
         <div class="search-page">
             <div class="container page">
                 <h1 class="search-heading">"Search"</h1>
@@ -51,7 +51,7 @@ pub fn SearchPage() -> impl IntoView {
                             Ok(found) => view! { <Results found q=q.get_untracked() /> }.into_any(),
                             Err(error) => {
                                 set_status(&error);
-                                view! { <p class="error-messages">{error.to_string()}</p> }.into_any()
+                                view! { <p class="error-messages">{error.messages().join("; ")}</p> }.into_any()
                             }
                         }
                     })}

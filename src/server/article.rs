@@ -16,8 +16,10 @@ pub async fn list_articles(
     use crate::auth::request;
     use crate::model::article::ArticleList;
     let (state, _, session) = request::parts().await?;
-    let list = ArticleList::from_parts(&kind, name)
-        .ok_or_else(|| AppError::BadRequest(format!("unknown list `{kind}`")))?;
+    let list = ArticleList::from_parts(&kind, name).ok_or_else(|| {
+        let kind = crate::model::excerpt(&kind, 40);
+        AppError::BadRequest(format!("unknown list `{kind}`"))
+    })?;
     let viewer = request::viewer(&state, &session).await?;
     crate::service::article::list_for(&state, viewer, list, page).await
 }
@@ -43,10 +45,11 @@ pub async fn save_article(
     tag_input: String,
 ) -> Result<String, AppError> {
     use crate::auth::request;
-    use crate::model::article::{ArticleDraft, tags_from_form};
+    use crate::model::article::{ArticleDraft, tag_entries};
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
-    let tags = tags_from_form(&tags, &tag_input);
+    // As sent: the service counts the entries, then normalises them.
+    let tags = tag_entries(&tags, &tag_input);
     let draft = ArticleDraft {
         title,
         description,
@@ -90,7 +93,7 @@ pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
     if body.len() > BODY_MAX_BYTES {
         return Err(AppError::validation("body", "is too long to preview"));
     }
-    Ok(crate::markdown::render(&body))
+    crate::markdown::render(&body)
 }
 
 #[server(prefix = "/rpc", endpoint = "list_comments")]

@@ -3,12 +3,13 @@
 use sqlx::SqliteConnection;
 
 use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
-use crate::error::{AppError, AppResult, Entity};
+use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::markdown;
 use crate::model::article::{
     Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, PAGE_SIZE, Page, SafeHtml,
     normalize_tag,
 };
+use crate::model::{NUL_MESSAGE, has_nul};
 use crate::state::AppState;
 
 /// The deepest page a list serves; past it, a 422 instead of a slow scan.
@@ -98,9 +99,9 @@ async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppRes
 
 #[tracing::instrument(skip(state, draft))]
 pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> AppResult<Article> {
-    let draft = draft.normalized();
-    draft.validate()?;
-    let html = markdown::render(&draft.body);
+    super::count_write(state, author_id)?;
+    let draft = draft.checked()?;
+    let html = markdown::render(&draft.body)?;
     let mut tx = state.db.begin_write().await?;
     let slug = unique_slug(&mut tx, &draft.title, None).await?;
     let tag_list = draft.tags.join(" ");
@@ -128,6 +129,7 @@ pub async fn update(
     slug: &str,
     patch: ArticlePatch,
 ) -> AppResult<Article> {
+    super::count_write(state, user_id)?;
     // Authorise, validate and render before taking the write lock (and authorise again under
     // it): someone else's article is a 403 whatever the patch holds.
     let current = {
@@ -142,10 +144,9 @@ pub async fn update(
         body: patch.body.unwrap_or(current.body),
         tags: patch.tags.unwrap_or(current.summary.tags),
     }
-    .normalized();
-    draft.validate()?;
+    .checked()?;
     let html = if body_changed {
-        markdown::render(&draft.body)
+        markdown::render(&draft.body)?
     } else {
         current.body_html
     };
@@ -199,6 +200,7 @@ pub async fn save(
 /// Deletes an article with its comments, favorites and tag links; only its author may.
 #[tracing::instrument(skip(state))]
 pub async fn delete(state: &AppState, user_id: i64, slug: &str) -> AppResult<()> {
+    super::count_write(state, user_id)?;
     let mut tx = state.db.begin_write().await?;
     let key = authored_key(&mut tx, slug, user_id).await?;
     db::article::delete(&mut *tx, key.id).await?;
@@ -223,12 +225,17 @@ pub async fn list_range(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<ArticleSummary>, i64)> {
+    check_filter(filter)?;
     // One read transaction: the page, its tags and the count agree.
     let mut tx = state.db.reader.begin().await?;
+    let total = db::article::count(&mut tx, filter).await?;
+    if offset >= total {
+        // Past the end: nothing to skip through.
+        return Ok((Vec::new(), total));
+    }
     let rows = db::article::list(&mut tx, filter, viewer, limit, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut tags = db::article::tags_of(&mut tx, &ids).await?;
-    let total = db::article::count(&mut tx, filter).await?;
     let items = rows
         .into_iter()
         .map(|row| {
@@ -237,6 +244,22 @@ pub async fn list_range(
         })
         .collect();
     Ok((items, total))
+}
+
+/// The names a list is filtered by are looked up, never stored, but U+0000 is still refused by
+/// name (`tag`, `author`, `favorited`), as in every other text a request carries.
+fn check_filter(filter: &ArticleFilter) -> AppResult<()> {
+    let mut errors = FieldErrors::new();
+    for (field, value) in [
+        ("tag", &filter.tag),
+        ("author", &filter.author),
+        ("favorited", &filter.favorited_by),
+    ] {
+        if value.as_deref().is_some_and(has_nul) {
+            errors.add(field, NUL_MESSAGE);
+        }
+    }
+    errors.into_result()
 }
 
 /// Page `page` (1-based) of a list, `PAGE_SIZE` articles a page.
@@ -275,6 +298,7 @@ pub async fn list_for(
 
 /// Favorites the article for the user (again is harmless) and returns it.
 pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
+    super::count_write(state, user_id)?;
     let mut tx = state.db.begin_write().await?;
     let key = db::article::find_key(&mut tx, slug)
         .await?
@@ -292,6 +316,7 @@ pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<A
 
 /// Removes the article from the user's favorites (again is harmless) and returns it.
 pub async fn unfavorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
+    super::count_write(state, user_id)?;
     let mut tx = state.db.begin_write().await?;
     let key = db::article::find_key(&mut tx, slug)
         .await?

@@ -10,6 +10,7 @@ use crate::state::AppState;
 pub const MAX_COMMENTS: i64 = 500;
 
 pub async fn add(state: &AppState, user_id: i64, slug: &str, body: &str) -> AppResult<Comment> {
+    super::count_write(state, user_id)?;
     let body = body.trim();
     validate_comment(body)?;
     let mut tx = state.db.begin_write().await?;
@@ -36,6 +37,7 @@ pub async fn list(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResul
 
 #[tracing::instrument(skip(state))]
 pub async fn delete(state: &AppState, user_id: i64, slug: &str, id: i64) -> AppResult<()> {
+    super::count_write(state, user_id)?;
     let mut tx = state.db.begin_write().await?;
     let article = db::article::find_key(&mut tx, slug)
         .await?

@@ -13,13 +13,23 @@ pub mod user;
 use crate::error::{AppError, AppResult};
 use crate::model::article::PAGE_SIZE;
 
+/// Counts one write (an article, comment, favorite or follow) by `user_id`, or refuses it
+/// with 429 when the account has written too much this minute. The per-address limit is
+/// counted earlier, by the HTTP layer (`security::limit_writes`).
+pub(crate) fn count_write(state: &crate::state::AppState, user_id: i64) -> AppResult<()> {
+    state
+        .write_account_limiter
+        .attempt(&format!("user:{user_id}"))
+}
+
 /// `(limit, offset)` of page `page` (1-based) of a list, `PAGE_SIZE` a page; a page outside
-/// `1..=max` is a 422 rather than a slow scan.
+/// `1..=max` is a 422 rather than a slow scan. (The pages read a `?page=` that is not a whole
+/// number at all as page 0, so it gets this answer too.)
 pub(crate) fn page_window(page: u32, max: u32) -> AppResult<(i64, i64)> {
     if page == 0 || page > max {
         return Err(AppError::validation(
             "page",
-            format!("must be between 1 and {max}"),
+            format!("must be a whole number from 1 to {max}"),
         ));
     }
     let limit = i64::from(PAGE_SIZE);

@@ -20,6 +20,7 @@ pub async fn set_following(
     username: &str,
     follow: bool,
 ) -> AppResult<Profile> {
+    super::count_write(state, user_id)?;
     let mut tx = state.db.begin_write().await?;
     let user = db::user::find_by_username(&mut *tx, username)
         .await?

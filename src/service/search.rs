@@ -63,13 +63,21 @@ pub async fn search_range(
         capped: false,
         authors: Vec::new(),
     };
-    let text: String = text.trim().chars().take(QUERY_MAX_CHARS).collect();
+    // Any text is a query: control characters (U+0000 among them, which PostgreSQL could not
+    // take as a parameter) separate words like spaces.
+    let text: String = text
+        .trim()
+        .chars()
+        .take(QUERY_MAX_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
     if text.is_empty() {
         return Ok(found);
     }
     let mut tx = state.db.reader.begin().await?;
-    found.authors = db::search::authors(&mut *tx, &text, viewer, AUTHORS_SHOWN).await?;
-    let Some(fts) = fts_query(&text) else {
+    found.authors = db::search::authors(&mut *tx, text, viewer, AUTHORS_SHOWN).await?;
+    let Some(fts) = fts_query(text) else {
         return Ok(found);
     };
     // A last word that is already a common word as typed is taken as that word: its prefix

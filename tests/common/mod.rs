@@ -118,12 +118,12 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("infallible");
+        Self::send_to(self.router.clone(), request).await
+    }
+
+    /// Sends `request` to `router` (one built around a test route, say) and reads the answer.
+    pub async fn send_to(router: Router, request: Request<Body>) -> TestResponse {
+        let response = router.oneshot(request).await.expect("infallible");
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response
