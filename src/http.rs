@@ -53,7 +53,7 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         .route("/metrics", get(observe::metrics))
         .nest("/api", crate::api::router())
         .leptos_routes_with_context(&state, routes, security::provide_request_nonce, {
-            let options = state.leptos_options.clone();
+            let options = (*state.leptos_options).clone();
             move || shell(options.clone())
         })
         // The site's files (the wasm bundle, styles, icons), and for any other address the
@@ -94,7 +94,7 @@ pub fn harden(app: Router<AppState>, state: AppState) -> Router {
         &state.leptos_options,
     ));
     app.layer(middleware::from_fn_with_state(
-        state.clone(),
+        state.write_ip_limiter.clone(),
         security::limit_writes,
     ))
     .layer(middleware::from_fn_with_state(origin, same_origin_only))

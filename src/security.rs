@@ -21,8 +21,8 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::{provide_context, use_context};
 
+use crate::auth::limiter::Limiter;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Bodies outside `/api` (server functions, forms) are refused with 413 past this size. The
 /// REST API has its own, smaller limit (`api::BODY_LIMIT`).
@@ -184,8 +184,14 @@ fn is_write(method: &Method, path: &str) -> bool {
         || (path.starts_with("/api/profiles/") && path.ends_with("/follow"))
 }
 
-/// Counts a write against its client address, or refuses it with 429 and `Retry-After`.
-pub async fn limit_writes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Counts a write against its client address (`limiter`: `AppState::write_ip_limiter`), or
+/// refuses it with 429 and `Retry-After`. It takes the limiter alone: the whole `AppState`
+/// would be cloned for every request.
+pub async fn limit_writes(
+    State(limiter): State<Arc<Limiter>>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !is_write(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
@@ -193,7 +199,7 @@ pub async fn limit_writes(State(state): State<AppState>, request: Request, next:
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string());
-    match state.write_ip_limiter.attempt(&format!("ip:{client}")) {
+    match limiter.attempt(&format!("ip:{client}")) {
         Ok(()) => next.run(request).await,
         Err(error) => {
             tracing::warn!(client, path = request.uri().path(), "write rate limit");

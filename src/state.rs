@@ -31,7 +31,10 @@ pub struct AppState {
     pub page_cache: Arc<PageCache>,
     /// Request counts and latencies since start, for `/metrics`.
     pub metrics: Arc<Metrics>,
-    pub leptos_options: LeptosOptions,
+    /// Behind an `Arc`: the state is cloned several times for every request (each
+    /// `from_fn_with_state` layer clones the stack inside it), and the options are a dozen
+    /// strings.
+    pub leptos_options: Arc<LeptosOptions>,
 }
 
 impl AppState {
@@ -51,13 +54,13 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             page_cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),
-            leptos_options,
+            leptos_options: Arc::new(leptos_options),
         })
     }
 }
 
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
-        state.leptos_options.clone()
+        (*state.leptos_options).clone()
     }
 }

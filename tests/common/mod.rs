@@ -105,7 +105,7 @@ impl TestApp {
         let state = AppState::new(
             db,
             (*self.state.config).clone(),
-            self.state.leptos_options.clone(),
+            (*self.state.leptos_options).clone(),
         )
         .expect("state");
         let router = quire::http::build_router(state.clone(), self.key.clone());
