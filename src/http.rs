@@ -12,7 +12,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
@@ -281,16 +281,7 @@ async fn same_origin_only(
         path,
         "refused a cross-site state-changing request"
     );
-    let mut response = (
-        StatusCode::FORBIDDEN,
-        serde_json::to_string(&AppError::CrossSite).unwrap_or_default(),
-    )
-        .into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
+    security::refuse(path, AppError::CrossSite)
 }
 
 fn is_same_origin(headers: &HeaderMap, origin: &str) -> bool {
