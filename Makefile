@@ -19,8 +19,9 @@ WASM := --lib --target wasm32-unknown-unknown --no-default-features --features h
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-setup: ## Install what is missing (wasm target, cargo-leptos, wasm-bindgen, sass, wasm-opt, chromium, Playwright, hurl)
+setup: ## Install what is missing (wasm target, cargo-leptos, wasm-bindgen, sass, wasm-opt, chromium, Playwright, hurl); prune stale build output
 	@bash scripts/setup.sh
+	@bash scripts/prune-cache.sh
 
 build: setup ## Release build: target/release/quire and target/site
 	cargo leptos build --release

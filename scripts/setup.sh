@@ -126,3 +126,5 @@ setup_hurl() {
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(rust node chromium e2e hurl leptos bindgen)
 for part in "${parts[@]}"; do "setup_$part"; done
+# The tools are installed; their build folder (2.4 GB) is needed again only for a new version.
+rm -rf "$BUILD_TMP/target"

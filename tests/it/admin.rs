@@ -3,7 +3,7 @@
 //! search, the live figures, and granting the role from the browser. Pages and server
 //! functions are both driven through the router.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

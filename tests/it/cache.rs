@@ -2,7 +2,7 @@
 //! served from memory, never across a write, never to another viewer, and never for tokens,
 //! private pages or errors.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, TestResponse};

@@ -2,7 +2,7 @@
 //! endpoint's success shape and every error branch, token rules, CORS and body handling. The
 //! official RealWorld suite (`make conformance`) covers the contract again from outside.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

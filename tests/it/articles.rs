@@ -1,7 +1,7 @@
 //! Service tests for articles, favorites, comments, tags and follows, on a fresh SQLite
 //! database each.
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use quire::db::article::ArticleFilter;

@@ -5,7 +5,7 @@
 //! Connection set-up (`PRAGMA`s run when a pool opens a connection) is not page work and is
 //! not counted.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

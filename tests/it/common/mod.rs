@@ -1,6 +1,5 @@
 //! Test support: a `TestApp` on a fresh SQLite file, driven in-process through the same router
 //! the binary serves (`tower::ServiceExt::oneshot`, no TCP).
-#![allow(dead_code)]
 
 use axum::Router;
 use axum::body::Body;

@@ -2,7 +2,7 @@
 //! counts, row totals, nothing from paths or queries, the optional token), `x-request-id` on
 //! every answer, and `/healthz` (database and free disk).
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, StatusCode, header};

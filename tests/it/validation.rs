@@ -3,7 +3,7 @@
 //! that quietly means something else. One table per front door; the rules themselves live in
 //! `model` (and `markdown` for nesting), so both doors give the same answer.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

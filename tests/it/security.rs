@@ -2,7 +2,7 @@
 //! CSP nonce shared by header and scripts, private answers not stored, write rate limits, body
 //! limits, request and header-read timeouts, and a panic as a 500 page.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

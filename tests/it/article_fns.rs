@@ -2,7 +2,7 @@
 //! the pages that show them: success, 401 signed out, 4xx on bad input, 403 on another
 //! user's item, 403 cross-site; plus the XSS title on every page that shows a title.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;

@@ -1,7 +1,7 @@
 //! Router tests for every server function, through the real router: success, bad input → 4xx
 //! with field errors, cross-site → 403, no session → 401; plus the pages and health check.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Service tests for accounts, on a fresh SQLite database each: every rule of sign-up,
 //! sign-in, settings and password change.
 
-mod common;
+use crate::common;
 
 use common::{PASSWORD, TestApp};
 use quire::error::AppError;

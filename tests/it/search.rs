@@ -1,7 +1,7 @@
 //! Search: service tests (ranking, snippets, hostile queries, the index following every write)
 //! and router tests of `/search` and `/api/search`, on a fresh SQLite database each.
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::TestApp;
