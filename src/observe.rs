@@ -12,14 +12,12 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Display;
 use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use tracing::Instrument;
 
 use crate::config::Secret;
 use crate::db::Db;
@@ -413,50 +411,74 @@ pub fn probe_writable(dir: &Path) -> std::io::Result<()> {
     written.and(removed)
 }
 
-/// The outermost middleware: gives the request an id (a sane incoming `x-request-id`, or a new
-/// random one) and sends it back in `x-request-id`; runs the request in a span with the id,
-/// method and route; logs one line when the response is ready (status, latency, and the path
-/// without its query, which can hold search terms; never headers or cookies); and counts it.
-pub async fn track(
-    State(metrics): State<Arc<Metrics>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let id = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| is_valid_request_id(v))
-        .map_or_else(new_request_id, str::to_owned);
-    let id_header = HeaderValue::from_str(&id).ok();
-    if let Some(value) = &id_header {
-        request.headers_mut().insert(REQUEST_ID, value.clone());
-    }
-    let method = method_label(request.method());
-    let matched = request.extensions().get::<MatchedPath>().cloned();
-    let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
-    let path = logged_path(request.uri().path()).to_owned();
+/// The outermost part of `http::edge`: gives the request an id (a sane incoming
+/// `x-request-id`, or a new random one) and sends it back in `x-request-id`; runs the request
+/// in a span with the id, method and route; logs one line when the response is ready (status,
+/// latency, and the path without its query, which can hold search terms; never headers or
+/// cookies); and counts it.
+pub struct Tracking {
+    started: Instant,
+    id: Option<HeaderValue>,
+    method: &'static str,
+    matched: Option<MatchedPath>,
+    path: String,
+    span: tracing::Span,
+}
 
-    let span = tracing::info_span!("request", request_id = %id, method = %method, route = %route);
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let took = started.elapsed();
-    let status = response.status();
-    let label = route_label(matched.as_ref().map(MatchedPath::as_str), status);
-    metrics.record(method, label, status, took);
-    span.in_scope(|| {
-        let latency_ms = milliseconds(took);
-        // Probes arrive every few seconds: their lines are for debugging only.
-        if PROBES.contains(&label) {
-            tracing::debug!(status = status.as_u16(), latency_ms, path = %path, "finished");
-        } else {
-            tracing::info!(status = status.as_u16(), latency_ms, path = %path, "finished");
+impl Tracking {
+    pub fn start(request: &mut Request) -> Self {
+        let started = Instant::now();
+        let id = request
+            .headers()
+            .get(&REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| is_valid_request_id(v))
+            .map_or_else(new_request_id, str::to_owned);
+        let id_header = HeaderValue::from_str(&id).ok();
+        if let Some(value) = &id_header {
+            request.headers_mut().insert(REQUEST_ID, value.clone());
         }
-    });
-    if let Some(value) = id_header {
-        response.headers_mut().insert(REQUEST_ID, value);
+        let method = method_label(request.method());
+        let matched = request.extensions().get::<MatchedPath>().cloned();
+        let route = matched.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
+        let span =
+            tracing::info_span!("request", request_id = %id, method = %method, route = %route);
+        Self {
+            started,
+            id: id_header,
+            method,
+            matched,
+            path: logged_path(request.uri().path()).to_owned(),
+            span,
+        }
     }
-    response
+
+    /// The span the request runs in.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Counts and logs the answer, and gives it the request id.
+    pub fn finish(self, metrics: &Metrics, mut response: Response) -> Response {
+        let took = self.started.elapsed();
+        let status = response.status();
+        let label = route_label(self.matched.as_ref().map(MatchedPath::as_str), status);
+        metrics.record(self.method, label, status, took);
+        self.span.in_scope(|| {
+            let latency_ms = milliseconds(took);
+            let path = &self.path;
+            // Probes arrive every few seconds: their lines are for debugging only.
+            if PROBES.contains(&label) {
+                tracing::debug!(status = status.as_u16(), latency_ms, path = %path, "finished");
+            } else {
+                tracing::info!(status = status.as_u16(), latency_ms, path = %path, "finished");
+            }
+        });
+        if let Some(value) = self.id {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        response
+    }
 }
 
 /// The `route` label: the matched route's template; without one, `static` when the fallback

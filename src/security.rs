@@ -1,13 +1,13 @@
-//! The security layers (ssr-only) that wrap every route, each answering with a clear status
-//! rather than a dropped connection:
+//! The security policies (ssr-only) that `http::edge` applies around every route, each
+//! answering with a clear status rather than a dropped connection:
 //!
-//! - `headers`: a Content-Security-Policy with a fresh nonce per response (Leptos stamps the
-//!   same nonce on its inline scripts, see `provide_request_nonce`), `nosniff`, a referrer
+//! - `HeaderPolicy`: a Content-Security-Policy with a fresh nonce per response (Leptos stamps
+//!   the same nonce on its inline scripts, see `provide_request_nonce`), `nosniff`, a referrer
 //!   policy, no framing, HSTS over https, and `Cache-Control: no-store` on anything private;
-//! - `limit_writes`: writes (articles, comments, favorites, follows) per client address, 429
+//! - `refuse_write`: writes (articles, comments, favorites, follows) per client address, 429
 //!   with `Retry-After` past the limit (the per-account count is in the service layer);
-//! - `time_limit`: a request not answered in time gets 408;
-//! - `catch_panic`: a panic becomes a 500 page;
+//! - `refuse`: an early refusal (408 for a request not answered in time, 403, 429) in the shape
+//!   the caller reads; `panic_page`: a panic becomes a 500 page;
 //! - the body limit (`BODY_LIMIT`, 413) and the header-read timeout of the server loop.
 
 use std::net::SocketAddr;
@@ -15,9 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::{provide_context, use_context};
 
@@ -103,49 +102,48 @@ impl HeaderPolicy {
     }
 }
 
-/// Security headers on every response, error pages included.
-pub async fn headers(
-    State(policy): State<Arc<HeaderPolicy>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let nonce = CspNonce::new();
-    let private = is_api(request.uri().path())
-        || request.uri().path().starts_with("/rpc/")
-        || carries_cookie(request.headers(), policy.cookie);
-    request.extensions_mut().insert(nonce.clone());
-    let mut response = next.run(request).await;
-    let private = private || response.headers().contains_key(header::SET_COOKIE);
-    let headers = response.headers_mut();
-    if let Ok(csp) = HeaderValue::from_str(&nonce.policy(&policy.connect_src)) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+impl HeaderPolicy {
+    /// Whether the answer to `request` is private (never stored by a cache): the API, the
+    /// server functions, and anything asked with the session cookie.
+    pub fn is_private(&self, request: &Request) -> bool {
+        let path = request.uri().path();
+        is_api(path) || path.starts_with("/rpc/") || carries_cookie(request.headers(), self.cookie)
     }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    if policy.hsts {
+
+    /// The security headers, on every response (error pages included): the policy with
+    /// `nonce`, and `no-store` when the request was private or the response sets a cookie.
+    pub fn apply(&self, nonce: &CspNonce, private: bool, response: &mut Response) {
+        let private = private || response.headers().contains_key(header::SET_COOKIE);
+        let headers = response.headers_mut();
+        if let Ok(csp) = HeaderValue::from_str(&nonce.policy(&self.connect_src)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
         headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        );
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        headers.insert(
+            "cross-origin-opener-policy",
+            HeaderValue::from_static("same-origin"),
+        );
+        if self.hsts {
+            headers.insert(
+                header::STRICT_TRANSPORT_SECURITY,
+                HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            );
+        }
+        if private {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
     }
-    if private {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
 }
 
-fn is_api(path: &str) -> bool {
+pub fn is_api(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
@@ -185,45 +183,24 @@ fn is_write(method: &Method, path: &str) -> bool {
 }
 
 /// Counts a write against its client address (`limiter`: `AppState::write_ip_limiter`), or
-/// refuses it with 429 and `Retry-After`. It takes the limiter alone: the whole `AppState`
-/// would be cloned for every request.
-pub async fn limit_writes(
-    State(limiter): State<Arc<Limiter>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// returns its refusal: 429 with `Retry-After`. Other requests pass uncounted.
+pub fn refuse_write(limiter: &Limiter, request: &Request) -> Option<Response> {
     if !is_write(request.method(), request.uri().path()) {
-        return next.run(request).await;
+        return None;
     }
     let client = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string());
-    match limiter.attempt(&format!("ip:{client}")) {
-        Ok(()) => next.run(request).await,
-        Err(error) => {
-            tracing::warn!(client, path = request.uri().path(), "write rate limit");
-            refuse(request.uri().path(), error)
-        }
-    }
+    let error = limiter.attempt(&format!("ip:{client}")).err()?;
+    tracing::warn!(client, path = request.uri().path(), "write rate limit");
+    Some(refuse(is_api(request.uri().path()), error))
 }
 
-/// Stops a request that is not answered within `limit` with 408.
-pub async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    match tokio::time::timeout(limit, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => {
-            tracing::warn!(path, "request timed out");
-            refuse(&path, AppError::Timeout)
-        }
-    }
-}
-
-/// An error answer in the shape the caller reads: the REST body under `/api`, the server
-/// functions' JSON elsewhere.
-pub fn refuse(path: &str, error: AppError) -> Response {
-    if is_api(path) {
+/// An error answer in the shape the caller reads: the REST body for the API (`api`), the
+/// server functions' JSON elsewhere.
+pub fn refuse(api: bool, error: AppError) -> Response {
+    if api {
         return error.into_response();
     }
     let mut response = (

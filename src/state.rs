@@ -1,5 +1,6 @@
 //! `AppState` (ssr-only): what every request handler and server function can reach.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,8 +15,14 @@ use crate::db::Db;
 use crate::error::AppResult;
 use crate::observe::Metrics;
 
+/// One pointer: the state is cloned several times for every request (each layer of the router
+/// clones the stack inside it), so a clone is one reference count, not one per field.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The fields of `AppState`, reached through it (`state.db`).
+#[derive(Debug)]
+pub struct Shared {
     pub db: Db,
     pub config: Arc<Config>,
     pub hasher: Hasher,
@@ -31,9 +38,7 @@ pub struct AppState {
     pub page_cache: Arc<PageCache>,
     /// Request counts and latencies since start, for `/metrics`.
     pub metrics: Arc<Metrics>,
-    /// Behind an `Arc`: the state is cloned several times for every request (each
-    /// `from_fn_with_state` layer clones the stack inside it), and the options are a dozen
-    /// strings.
+    /// Behind an `Arc` of its own: handlers hand it on, and the options are a dozen strings.
     pub leptos_options: Arc<LeptosOptions>,
 }
 
@@ -41,7 +46,7 @@ impl AppState {
     pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> AppResult<Self> {
         let per_minute = config.auth_attempts_per_minute;
         let minute = Duration::from_secs(60);
-        Ok(Self {
+        Ok(Self(Arc::new(Shared {
             db,
             hasher: Hasher::new()?,
             ip_limiter: Arc::new(Limiter::new(per_minute, minute)),
@@ -55,7 +60,15 @@ impl AppState {
             page_cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),
             leptos_options: Arc::new(leptos_options),
-        })
+        })))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
