@@ -520,13 +520,6 @@ async fn load(
         db::article::link_tags(&mut tx, &links).await?;
         db::comment::insert_many(&mut tx, &comments).await?;
         db::article::add_favorites(&mut tx, &favorites).await?;
-        let (first_id, last_id) = (
-            article_ids.iter().copied().min(),
-            article_ids.iter().copied().max().unwrap_or(0),
-        );
-        if let Some(first) = first_id {
-            db::article::recount_favorites(&mut tx, first, last_id).await?;
-        }
         tx.commit().await?;
         progress.show((start + BATCH).min(plan.articles));
     }

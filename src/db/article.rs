@@ -2,7 +2,8 @@
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
-use crate::error::{AppError, AppResult, FieldErrors};
+use super::Db;
+use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::model::article::{ArticleSummary, Profile};
 
 /// Which articles a list shows: every condition that is set must hold (none set: all articles).
@@ -466,51 +467,44 @@ pub async fn popular_tags(db: impl SqliteExecutor<'_>, limit: i64) -> AppResult<
     .await?)
 }
 
-/// Marks the article a favorite of the user; false if it already was.
-pub async fn add_favorite(
-    db: &mut SqliteConnection,
-    user_id: i64,
-    article_id: i64,
-    now: &str,
-) -> AppResult<bool> {
-    let added = sqlx::query(
+/// Marks the article a favorite of the user; false if it already was. One statement in a
+/// transaction of its own, so the writer is held for one round trip; a trigger counts it in
+/// `articles.favorites_count`. An article deleted since its id was read is `NotFound`.
+pub async fn add_favorite(db: &Db, user_id: i64, article_id: i64, now: &str) -> AppResult<bool> {
+    let result = sqlx::query(
         "insert into favorites (user_id, article_id, created_at) values ($1, $2, $3)
          on conflict (user_id, article_id) do nothing",
     )
     .bind(user_id)
     .bind(article_id)
     .bind(now)
-    .execute(&mut *db)
-    .await?
-    .rows_affected()
-        == 1;
+    .execute(&db.writer)
+    .await;
+    let added = match result {
+        Ok(done) => done.rows_affected() == 1,
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
+            return Err(AppError::NotFound(Entity::Article));
+        }
+        Err(e) => return Err(e.into()),
+    };
     if added {
-        sqlx::query("update articles set favorites_count = favorites_count + 1 where id = $1")
-            .bind(article_id)
-            .execute(db)
-            .await?;
+        db.committed();
     }
     Ok(added)
 }
 
-/// Removes the article from the user's favorites; false if it was not one.
-pub async fn remove_favorite(
-    db: &mut SqliteConnection,
-    user_id: i64,
-    article_id: i64,
-) -> AppResult<bool> {
+/// Removes the article from the user's favorites; false if it was not one. One statement, as
+/// `add_favorite`.
+pub async fn remove_favorite(db: &Db, user_id: i64, article_id: i64) -> AppResult<bool> {
     let removed = sqlx::query("delete from favorites where user_id = $1 and article_id = $2")
         .bind(user_id)
         .bind(article_id)
-        .execute(&mut *db)
+        .execute(&db.writer)
         .await?
         .rows_affected()
         == 1;
     if removed {
-        sqlx::query("update articles set favorites_count = favorites_count - 1 where id = $1")
-            .bind(article_id)
-            .execute(db)
-            .await?;
+        db.committed();
     }
     Ok(removed)
 }
@@ -609,8 +603,7 @@ pub async fn link_tags(db: &mut SqliteConnection, links: &[(i64, i64, &str)]) ->
     Ok(())
 }
 
-/// Adds favorites `(user id, article id, when)`; `recount_favorites` then sets the counts.
-/// For bulk loads.
+/// Adds favorites `(user id, article id, when)` (a trigger counts them). For bulk loads.
 pub async fn add_favorites(db: &mut SqliteConnection, rows: &[(i64, i64, &str)]) -> AppResult<()> {
     for chunk in rows.chunks(BULK_ROWS) {
         let mut q =
@@ -623,19 +616,5 @@ pub async fn add_favorites(db: &mut SqliteConnection, rows: &[(i64, i64, &str)])
         q.push(" on conflict (user_id, article_id) do nothing");
         q.build().execute(&mut *db).await?;
     }
-    Ok(())
-}
-
-/// Sets `favorites_count` from the favorites rows for the articles with ids in `first..=last`.
-pub async fn recount_favorites(db: &mut SqliteConnection, first: i64, last: i64) -> AppResult<()> {
-    sqlx::query(
-        "update articles set favorites_count =
-         (select count(*) from favorites f where f.article_id = articles.id)
-         where id between $1 and $2",
-    )
-    .bind(first)
-    .bind(last)
-    .execute(db)
-    .await?;
     Ok(())
 }

@@ -81,12 +81,16 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .idle_timeout(None)
             .max_lifetime(None)
-            .after_release(|conn, _| Box::pin(async move { outside_transaction(conn).await }))
+            // SQLite runs in this process: pinging an idle connection before handing it out
+            // proves nothing and costs a round trip to its thread on every acquire.
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(async move { Ok(outside_transaction(conn)) }))
             .connect_with(base.clone())
             .await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(READERS)
             .acquire_timeout(Duration::from_secs(10))
+            .test_before_acquire(false)
             .connect_with(base.read_only(true))
             .await?;
         Ok(Self {
@@ -112,6 +116,12 @@ impl Db {
         })
     }
 
+    /// Counts a write committed outside `begin_write` (a single statement on `writer`, in a
+    /// transaction of its own), once it is done.
+    pub fn committed(&self) {
+        self.commits.fetch_add(1, Ordering::AcqRel);
+    }
+
     /// How many write transactions this process has committed. It moves only after a commit
     /// is visible to readers, so anything read after seeing a value is at least that new.
     pub fn commits(&self) -> u64 {
@@ -130,20 +140,19 @@ impl Db {
     }
 }
 
-/// Whether the writer connection may go back to the pool: only when it is outside any
-/// transaction. After SQLite rolled a transaction back by itself (a full or failing disk),
-/// sqlx still counts it as open and its own rollback fails, so every later `BEGIN IMMEDIATE`
-/// would fail with "non-zero transaction depth" until a restart; such a connection is closed
-/// instead, and the pool opens a fresh one.
-async fn outside_transaction(conn: &mut SqliteConnection) -> Result<bool, sqlx::Error> {
+/// Whether the writer connection may be handed out: only when it is outside any transaction.
+/// After SQLite rolled a transaction back by itself (a full or failing disk), sqlx still counts
+/// it as open and its own rollback fails, so every later `BEGIN IMMEDIATE` would fail with
+/// "non-zero transaction depth" until a restart; such a connection is closed instead, and the
+/// pool opens a fresh one. The count is current here: the pool pings every connection it takes
+/// back, so the rollback queued by a dropped transaction has run by then.
+fn outside_transaction(conn: &mut SqliteConnection) -> bool {
     use sqlx::Connection;
-    // A round trip, so the rollback queued by a dropped transaction has run.
-    conn.ping().await?;
     if conn.is_in_transaction() {
         tracing::warn!("closing a database connection left inside a transaction");
-        return Ok(false);
+        return false;
     }
-    Ok(true)
+    true
 }
 
 /// A write transaction (`Db::begin_write`): a connection in `BEGIN IMMEDIATE` that counts its

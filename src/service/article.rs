@@ -298,32 +298,31 @@ pub async fn list_for(
 
 /// Favorites the article for the user (again is harmless) and returns it.
 pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
-    super::count_write(state, user_id)?;
-    let mut tx = state.db.begin_write().await?;
-    let key = db::article::find_key(&mut tx, slug)
-        .await?
-        .ok_or(AppError::NotFound(Entity::Article))?;
-    db::article::add_favorite(&mut tx, user_id, key.id, &db::now()).await?;
-    tx.commit().await?;
-    // Read back outside the write lock: the next writer need not wait for the body.
-    load(
-        &mut *state.db.reader.acquire().await?,
-        key.id,
-        Some(user_id),
-    )
-    .await
+    set_favorite(state, user_id, slug, true).await
 }
 
 /// Removes the article from the user's favorites (again is harmless) and returns it.
 pub async fn unfavorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
+    set_favorite(state, user_id, slug, false).await
+}
+
+/// The article is found and read back on a reader; the writer is held only for the one
+/// statement that adds or removes the favorite (and, by trigger, counts it).
+async fn set_favorite(
+    state: &AppState,
+    user_id: i64,
+    slug: &str,
+    favorite: bool,
+) -> AppResult<Article> {
     super::count_write(state, user_id)?;
-    let mut tx = state.db.begin_write().await?;
-    let key = db::article::find_key(&mut tx, slug)
+    let key = db::article::find_key(&mut *state.db.reader.acquire().await?, slug)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
-    db::article::remove_favorite(&mut tx, user_id, key.id).await?;
-    tx.commit().await?;
-    // Read back outside the write lock: the next writer need not wait for the body.
+    if favorite {
+        db::article::add_favorite(&state.db, user_id, key.id, &db::now()).await?;
+    } else {
+        db::article::remove_favorite(&state.db, user_id, key.id).await?;
+    }
     load(
         &mut *state.db.reader.acquire().await?,
         key.id,

@@ -227,6 +227,14 @@ async fn favorites_are_idempotent_and_counted() {
             .unwrap_err(),
         AppError::NotFound(Entity::Article)
     );
+    // An article deleted between reading its id and the write: not found, nothing written.
+    assert_eq!(
+        quire::db::article::add_favorite(&app.state.db, bob, 9_999, &quire::db::now())
+            .await
+            .unwrap_err(),
+        AppError::NotFound(Entity::Article)
+    );
+    assert_eq!(count(&app, "select count(*) from favorites").await, 0);
 }
 
 #[tokio::test]
