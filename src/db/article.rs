@@ -427,8 +427,9 @@ pub async fn tags_of(db: &mut SqliteConnection, ids: &[i64]) -> AppResult<Vec<(i
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// Replaces the article's tags with `tags` (already normalised, at most a handful). The
-/// searchable copy, `articles.tag_list`, is written with the article (`ArticleWrite`).
+/// Replaces the article's tags with `tags` (already normalised, at most `TAGS_MAX`): three
+/// statements whatever their number. The searchable copy, `articles.tag_list`, is written
+/// with the article (`ArticleWrite`).
 pub async fn set_tags(
     db: &mut SqliteConnection,
     article_id: i64,
@@ -438,21 +439,27 @@ pub async fn set_tags(
         .bind(article_id)
         .execute(&mut *db)
         .await?;
-    for tag in tags {
-        sqlx::query("insert into tags (name) values ($1) on conflict (name) do nothing")
-            .bind(tag)
-            .execute(&mut *db)
-            .await?;
-        sqlx::query(
-            "insert into article_tags (article_id, tag_id, created_at)
-             select a.id, t.id, a.created_at from articles a, tags t where a.id = $1 and t.name = $2
-             on conflict do nothing",
-        )
-        .bind(article_id)
-        .bind(tag)
-        .execute(&mut *db)
-        .await?;
+    if tags.is_empty() {
+        return Ok(());
     }
+    let mut names = QueryBuilder::<Sqlite>::new("insert into tags (name) ");
+    names.push_values(tags, |mut row, tag| {
+        row.push_bind(tag);
+    });
+    names.push(" on conflict (name) do nothing");
+    names.build().execute(&mut *db).await?;
+    let mut links = QueryBuilder::<Sqlite>::new(
+        "insert into article_tags (article_id, tag_id, created_at)
+         select a.id, t.id, a.created_at from articles a, tags t where a.id = ",
+    );
+    links.push_bind(article_id);
+    links.push(" and t.name in (");
+    let mut list = links.separated(", ");
+    for tag in tags {
+        list.push_bind(tag);
+    }
+    links.push(") on conflict do nothing");
+    links.build().execute(db).await?;
     Ok(())
 }
 

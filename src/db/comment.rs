@@ -2,7 +2,8 @@
 
 use sqlx::{FromRow, SqliteExecutor};
 
-use crate::error::AppResult;
+use super::Db;
+use crate::error::{AppError, AppResult, Entity};
 use crate::model::article::{Comment, Profile};
 
 #[derive(Debug, FromRow)]
@@ -75,23 +76,35 @@ pub async fn find(
         .await?)
 }
 
+/// Adds a comment and returns its id: one statement in a transaction of its own, so the writer
+/// is held for one round trip. It runs to completion (`execute`, not `fetch_one`), so a commit
+/// that fails is an error here and never an acknowledged comment. An article deleted since its
+/// id was read is `NotFound`.
 pub async fn insert(
-    db: impl SqliteExecutor<'_>,
+    db: &Db,
     article_id: i64,
     author_id: i64,
     body: &str,
     now: &str,
 ) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    let done = sqlx::query(
         "insert into comments (article_id, author_id, body, created_at, updated_at)
-         values ($1, $2, $3, $4, $4) returning id",
+         values ($1, $2, $3, $4, $4)",
     )
     .bind(article_id)
     .bind(author_id)
     .bind(body)
     .bind(now)
-    .fetch_one(db)
-    .await?)
+    .execute(&db.writer)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            AppError::NotFound(Entity::Article)
+        }
+        e => e.into(),
+    })?;
+    db.committed();
+    Ok(done.last_insert_rowid())
 }
 
 /// The comment's and its article's authors, if comment `id` is on article `article_id`.

@@ -115,9 +115,9 @@ pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> Ap
     };
     let id = db::article::insert(&mut tx, author_id, &write, &db::now()).await?;
     db::article::set_tags(&mut tx, id, &draft.tags).await?;
-    let article = load(&mut tx, id, Some(author_id)).await?;
     tx.commit().await?;
-    Ok(article)
+    // Read back on a reader: the next writer need not wait for it.
+    load(&mut *state.db.reader.acquire().await?, id, Some(author_id)).await
 }
 
 /// Changes an article; only its author may. A new title gives a new slug, and the old one
@@ -172,9 +172,13 @@ pub async fn update(
     };
     db::article::update(&mut *tx, key.id, &write, &db::now()).await?;
     db::article::set_tags(&mut tx, key.id, &draft.tags).await?;
-    let article = load(&mut tx, key.id, Some(user_id)).await?;
     tx.commit().await?;
-    Ok(article)
+    load(
+        &mut *state.db.reader.acquire().await?,
+        key.id,
+        Some(user_id),
+    )
+    .await
 }
 
 /// The editor's save: publishes `draft` when `slug` is empty, else replaces every field of the

@@ -13,15 +13,15 @@ pub async fn add(state: &AppState, user_id: i64, slug: &str, body: &str) -> AppR
     super::count_write(state, user_id)?;
     let body = body.trim();
     validate_comment(body)?;
-    let mut tx = state.db.begin_write().await?;
-    let article = db::article::find_key(&mut tx, slug)
+    // Found and read back on readers: the writer is held for the insert alone.
+    let article = db::article::find_key(&mut *state.db.reader.acquire().await?, slug)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
-    let id = db::comment::insert(&mut *tx, article.id, user_id, body, &db::now()).await?;
-    let comment = db::comment::find(&mut *tx, id, Some(user_id))
+    let id = db::comment::insert(&state.db, article.id, user_id, body, &db::now()).await?;
+    // Gone already only if the article (or the comment) was deleted in between.
+    let comment = db::comment::find(&state.db.reader, id, Some(user_id))
         .await?
-        .ok_or(AppError::Internal)?;
-    tx.commit().await?;
+        .ok_or(AppError::NotFound(Entity::Comment))?;
     Ok(comment.into_comment())
 }
 

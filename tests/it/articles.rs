@@ -235,6 +235,14 @@ async fn favorites_are_idempotent_and_counted() {
         AppError::NotFound(Entity::Article)
     );
     assert_eq!(count(&app, "select count(*) from favorites").await, 0);
+    // The same for a comment.
+    assert_eq!(
+        quire::db::comment::insert(&app.state.db, 9_999, bob, "Too late", &quire::db::now())
+            .await
+            .unwrap_err(),
+        AppError::NotFound(Entity::Article)
+    );
+    assert_eq!(count(&app, "select count(*) from comments").await, 0);
 }
 
 #[tokio::test]
