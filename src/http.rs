@@ -115,8 +115,9 @@ struct Edge {
     timeout: Duration,
 }
 
-/// The outermost layer, one function rather than five layers (each layer clones the stack
-/// inside it for every request; as five they cost a fifth of the cached pages' throughput):
+/// The outermost layer, one function rather than five layers: each layer clones the stack
+/// inside it for every request (with `AppState` made one `Arc` at the same time, a cached
+/// `/api/tags` went from 34.4k to 52.5k req/s on one core). In order:
 ///
 /// 1. metrics and the request's log line (`observe::Tracking`), so they see every final status;
 /// 2. security headers with a fresh CSP nonce, on every answer, refusals and panics included;
