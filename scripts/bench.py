@@ -38,6 +38,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import readme_block
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / "target" / "release" / "quire"
 HERE = ROOT / "scripts" / "bench"
@@ -417,16 +419,6 @@ def markdown(small: dict, big: dict, top: dict, writes: dict | None, fe: dict, c
     return "\n".join(lines) + "\n"
 
 
-def update_readme(table: str) -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        _, tail = rest.split(end, 1)
-        readme.write_text(f"{head}{start}\n{table}{end}{tail}")
-
-
 def main() -> int:
     if not BIN.exists():
         sys.exit("no release binary: run `make build` first")
@@ -449,7 +441,7 @@ def main() -> int:
          "connections": CONNECTIONS, "seconds": SECONDS, "ceiling": top, "small": small, "big": big,
          "writes": writes, "front_end": fe, "targets": checks}, indent=2) + "\n")
     (OUT / "latest.md").write_text(table)
-    update_readme(table)
+    readme_block.replace("bench", table)
     say(f"\nwrote {OUT / 'latest.json'} and {OUT / 'latest.md'}")
     failed = [c for c in checks if not c["pass"]]
     say(f"targets: {len(checks) - len(failed)} of {len(checks)} pass")

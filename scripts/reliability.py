@@ -42,6 +42,7 @@ HERE = Path(__file__).resolve().parent / "reliability"
 sys.path.insert(0, str(HERE))
 
 import harness  # noqa: E402
+import readme_block  # noqa: E402
 from harness import BIN, CACHE, ROOT, say  # noqa: E402
 
 SCENARIOS = ("load", "crash", "disk", "disconnects", "hostile")
@@ -181,15 +182,8 @@ def main() -> int:
         target = HERE / ("latest.md" if not args.short else "latest-short.md")
         target.write_text("\n".join(out))
         say(f"wrote {target.relative_to(ROOT)}")
-        if not args.short:
-            readme = ROOT / "README.md"
-            text = readme.read_text()
-            start, end = "<!-- reliability:start -->", "<!-- reliability:end -->"
-            if start in text and end in text:
-                head, rest = text.split(start, 1)
-                _, tail = rest.split(end, 1)
-                readme.write_text(f"{head}{start}\n{chr(10).join(out).rstrip()}\n{end}{tail}")
-                say("updated README.md between its reliability markers")
+        if not args.short and readme_block.replace("reliability", "\n".join(out)):
+            say("updated README.md between its reliability markers")
     return 1 if failed else 0
 
 

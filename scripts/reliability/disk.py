@@ -42,6 +42,15 @@ def unmount(path: Path) -> None:
             sh("umount", "-l", str(path), check=False)
 
 
+def first_user(db: Path) -> tuple[str, str, list[str]]:
+    """Who writes in these scenarios: the first seeded user's name and email, and the slugs of
+    the five newest articles."""
+    with ro(db) as c:
+        username, email = c.execute("select username, email from users order by id limit 1").fetchone()
+        slugs = [r[0] for r in c.execute("select slug from articles order by id desc limit 5")]
+    return username, email, slugs
+
+
 class Disk:
     def __init__(self, server: Server, ledger: Ledger, rng: random.Random, token: str, username: str,
                  slugs: list[str]) -> None:
@@ -161,9 +170,7 @@ def full_disk(small: Path, folder: Path, rng: random.Random, problems: list[str]
         ledger = Ledger(folder / "ledger-full.jsonl")
         server = Server(db, folder / "server-full.log")
         server.start()
-        with ro(db) as c:
-            username, email = c.execute("select username, email from users order by id limit 1").fetchone()
-            slugs = [r[0] for r in c.execute("select slug from articles order by id desc limit 5")]
+        username, email, slugs = first_user(db)
         disk = Disk(server, ledger, rng, api_login(server.base, email), username, slugs)
         if disk.write() != 201:
             problems.append("a write before the disk filled up failed")
@@ -298,9 +305,7 @@ def live_read_only(small: Path, folder: Path, rng: random.Random, problems: list
         ledger = Ledger(folder / "ledger-ro.jsonl")
         server = Server(db, folder / "server-ro.log")
         server.start()
-        with ro(db) as c:
-            username, email = c.execute("select username, email from users order by id limit 1").fetchone()
-            slugs = [r[0] for r in c.execute("select slug from articles order by id desc limit 5")]
+        username, email, slugs = first_user(db)
         disk = Disk(server, ledger, rng, api_login(server.base, email), username, slugs)
         for _ in range(5):
             if disk.write() != 201:

@@ -3,7 +3,7 @@
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::Db;
-use crate::error::{AppError, AppResult, Entity, FieldErrors};
+use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::{ArticleSummary, Profile};
 
 /// Which articles a list shows: every condition that is set must hold (none set: all articles).
@@ -478,7 +478,7 @@ pub async fn popular_tags(db: impl SqliteExecutor<'_>, limit: i64) -> AppResult<
 /// transaction of its own, so the writer is held for one round trip; a trigger counts it in
 /// `articles.favorites_count`. An article deleted since its id was read is `NotFound`.
 pub async fn add_favorite(db: &Db, user_id: i64, article_id: i64, now: &str) -> AppResult<bool> {
-    let result = sqlx::query(
+    let added = sqlx::query(
         "insert into favorites (user_id, article_id, created_at) values ($1, $2, $3)
          on conflict (user_id, article_id) do nothing",
     )
@@ -486,14 +486,10 @@ pub async fn add_favorite(db: &Db, user_id: i64, article_id: i64, now: &str) -> 
     .bind(article_id)
     .bind(now)
     .execute(&db.writer)
-    .await;
-    let added = match result {
-        Ok(done) => done.rows_affected() == 1,
-        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
-            return Err(AppError::NotFound(Entity::Article));
-        }
-        Err(e) => return Err(e.into()),
-    };
+    .await
+    .map_err(super::article_gone)?
+    .rows_affected()
+        == 1;
     if added {
         db.committed();
     }

@@ -3,7 +3,7 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use super::Db;
-use crate::error::{AppError, AppResult, Entity};
+use crate::error::AppResult;
 use crate::model::article::{Comment, Profile};
 
 #[derive(Debug, FromRow)]
@@ -97,12 +97,7 @@ pub async fn insert(
     .bind(now)
     .execute(&db.writer)
     .await
-    .map_err(|e| match e {
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-            AppError::NotFound(Entity::Article)
-        }
-        e => e.into(),
-    })?;
+    .map_err(super::article_gone)?;
     db.committed();
     Ok(done.last_insert_rowid())
 }

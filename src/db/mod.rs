@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Iso8601;
 use time::format_description::well_known::iso8601::{Config, EncodedConfig, TimePrecision};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult, Entity};
 
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
@@ -137,6 +137,17 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+    }
+}
+
+/// The error of a write that names an article by an id read before it: a broken foreign key
+/// means the article was deleted in between, which is `NotFound`.
+pub(crate) fn article_gone(error: sqlx::Error) -> AppError {
+    match error {
+        sqlx::Error::Database(e) if e.is_foreign_key_violation() => {
+            AppError::NotFound(Entity::Article)
+        }
+        e => e.into(),
     }
 }
 
