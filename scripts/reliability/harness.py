@@ -609,7 +609,7 @@ def verify_ledger(db: Path, ledger: Ledger, verdict: Verdict | None = None) -> V
 
 def check_database(db: Path) -> list[str]:
     """Integrity of a database file (and its WAL) on a scratch copy, so the original is not
-    touched: `integrity_check`, `foreign_key_check`, the search index against the articles,
+    touched: `integrity_check`, `foreign_key_check`, both search indexes against the articles,
     and every count a trigger keeps (favorites, articles per author and per tag, the total)."""
     problems = []
     with tempfile.TemporaryDirectory(prefix="quire-check-") as tmp:
@@ -625,10 +625,12 @@ def check_database(db: Path) -> list[str]:
             fk = c.execute("pragma foreign_key_check").fetchall()
             if fk:
                 problems.append(f"foreign_key_check: {len(fk)} rows, e.g. {fk[:3]}")
-            try:
-                c.execute("insert into articles_fts (articles_fts, rank) values ('integrity-check', 1)")
-            except sqlite3.DatabaseError as e:
-                problems.append(f"search index differs from the articles: {e}")
+            for index, what in (("articles_fts", "the articles"),
+                                ("articles_recent_fts", "the newest articles")):
+                try:
+                    c.execute(f"insert into {index} ({index}, rank) values ('integrity-check', 1)")
+                except sqlite3.DatabaseError as e:
+                    problems.append(f"search index {index} differs from {what}: {e}")
             for what, sql in (
                 ("favorites_count", "select count(*) from articles a where favorites_count <> "
                                     "(select count(*) from favorites f where f.article_id = a.id)"),

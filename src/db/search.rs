@@ -23,40 +23,67 @@ pub struct HitRow {
 /// nearly every article would otherwise cost a relevance score for each of them per search.
 pub const RANKED_MAX: i64 = 10_000;
 
-/// The id from which articles matching `fts` are ranked: that of the oldest of the newest
-/// `RANKED_MAX` matches, or 0 when fewer match. The index walks its ids newest first and stops
-/// there.
-pub async fn ranked_from(db: impl SqliteExecutor<'_>, fts: &str) -> AppResult<i64> {
-    let from: Option<i64> = sqlx::query_scalar(
-        "select rowid from articles_fts where articles_fts match $1
-         order by rowid desc limit 1 offset $2",
-    )
+/// A full-text index of the articles.
+///
+/// `bm25` counts, for each word of a query, every article of its index that holds the word, on
+/// every search, and a prefix is matched by merging the lists of every word it starts; both
+/// grow with the index. `Recent` holds only the newest 100,000 articles, and has prefix indexes
+/// (migration 0011), so a search there costs the same on any blog larger than that. The
+/// service uses it whenever it holds every article a search ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index {
+    All,
+    Recent,
+}
+
+impl Index {
+    fn table(self) -> &'static str {
+        match self {
+            Index::All => "articles_fts",
+            Index::Recent => "articles_recent_fts",
+        }
+    }
+}
+
+/// The id of the oldest of the newest `RANKED_MAX` articles of `index` matching `fts`, or
+/// `None` when fewer match there. The index walks its ids newest first and stops there.
+pub async fn ranked_from(
+    db: impl SqliteExecutor<'_>,
+    index: Index,
+    fts: &str,
+) -> AppResult<Option<i64>> {
+    let table = index.table();
+    Ok(sqlx::query_scalar(&format!(
+        "select rowid from {table} where {table} match $1
+         order by rowid desc limit 1 offset $2"
+    ))
     .bind(fts)
     .bind(RANKED_MAX - 1)
     .fetch_optional(db)
-    .await?;
-    Ok(from.unwrap_or(0))
+    .await?)
 }
 
-/// One page of the articles matching `fts` with ids from `from_id`, best first: title matches
-/// weigh most, then tags, the description and the body.
+/// One page of the articles matching `fts` with ids from `from_id`, ranked in `index`, best
+/// first: title matches weigh most, then tags, the description and the body.
 ///
 /// The index ranks on its own (`best`); a second pass over the same ids gives the page's rows
 /// their snippets. Matching each row again by id instead would redo the whole match per row,
 /// which is slow for prefix queries; the unary `+` keeps the id list out of the index's hands.
 pub async fn articles(
     db: &mut SqliteConnection,
+    index: Index,
     fts: &str,
     from_id: i64,
     viewer: Option<i64>,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<HitRow>> {
-    let mut q = QueryBuilder::new(
+    let table = index.table();
+    let mut q = QueryBuilder::new(format!(
         "with best as materialized (select rowid as hit_id,
-         bm25(articles_fts, 10.0, 4.0, 1.0, 6.0) as score
-         from articles_fts where articles_fts match ",
-    );
+         bm25({table}, 10.0, 4.0, 1.0, 6.0) as score
+         from {table} where {table} match "
+    ));
     q.push_bind(fts.to_owned());
     q.push(" and rowid >= ");
     q.push_bind(from_id);
@@ -66,12 +93,12 @@ pub async fn articles(
     q.push_bind(offset);
     q.push(") ");
     push_select_summaries_and(&mut q, "s.snippet as snippet,", viewer);
-    q.push(
+    q.push(format!(
         " join best on best.hit_id = a.id
          join (select rowid as sid,
-               snippet(articles_fts, -1, char(2), char(3), '…', 24) as snippet
-               from articles_fts where articles_fts match ",
-    );
+               snippet({table}, -1, char(2), char(3), '…', 24) as snippet
+               from {table} where {table} match "
+    ));
     q.push_bind(fts.to_owned());
     q.push(" and rowid >= ");
     q.push_bind(from_id);
@@ -82,12 +109,13 @@ pub async fn articles(
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 
-/// How many articles match `fts`, counting no further than `RANKED_MAX + 1`.
-pub async fn count(db: impl SqliteExecutor<'_>, fts: &str) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+/// How many articles of `index` match `fts`, counting no further than `RANKED_MAX + 1`.
+pub async fn count(db: impl SqliteExecutor<'_>, index: Index, fts: &str) -> AppResult<i64> {
+    let table = index.table();
+    Ok(sqlx::query_scalar(&format!(
         "select count(*) from
-         (select 1 from articles_fts where articles_fts match $1 limit $2)",
-    )
+         (select 1 from {table} where {table} match $1 limit $2)"
+    ))
     .bind(fts)
     .bind(RANKED_MAX + 1)
     .fetch_one(db)

@@ -97,6 +97,8 @@ async fn the_allowlist_keeps_secrets_and_sql_out() {
         "_sqlx_migrations",
         "articles_fts",
         "articles_fts_data",
+        "articles_recent_fts",
+        "_search_window",
         "sqlite_master",
         "nope",
         "USERS",

@@ -287,13 +287,14 @@ async fn the_search_page_and_the_api_answer_from_the_same_search() {
 #[tokio::test]
 async fn articles_written_before_search_existed_are_found_after_the_migration() {
     let dir = tempfile::tempdir().unwrap();
-    // Migrate a database only up to the version before search, and write an article there.
+    // Migrate a database only up to the version before search (and the recent index after
+    // it), and write an article there.
     let old = dir.path().join("old-migrations");
     std::fs::create_dir(&old).unwrap();
     for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !name.contains("article_search") {
+        if !name.contains("search") {
             std::fs::copy(&path, old.join(&name)).unwrap();
         }
     }
@@ -322,6 +323,7 @@ async fn articles_written_before_search_existed_are_found_after_the_migration() 
     let app = TestApp::at(&path).await;
     assert_eq!(titles(&find(&app, "platypus").await), ["First post"]);
     assert_eq!(titles(&find(&app, "monotremes").await), ["First post"]);
+    assert_eq!(in_recent(&app, "platypuses").await, [1]);
 }
 
 #[tokio::test]
@@ -408,4 +410,98 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
     assert!(whole.capped);
     assert!(!titles(&whole).contains(&"Commonplace notes".to_owned()));
     assert_eq!(titles(&find(&app, "commonp").await), ["Commonplace notes"]);
+}
+
+/// Ids of the articles of the recent index (the newest 100,000) that match `fts`.
+async fn in_recent(app: &TestApp, fts: &str) -> Vec<i64> {
+    sqlx::query_scalar(
+        "select rowid from articles_recent_fts where articles_recent_fts match $1
+         order by rowid",
+    )
+    .bind(fts)
+    .fetch_all(&app.state.db.reader)
+    .await
+    .expect("the recent index")
+}
+
+/// FTS5's own check of the recent index against the articles of its window.
+async fn recent_is_sound(app: &TestApp) {
+    sqlx::query(
+        "insert into articles_recent_fts (articles_recent_fts, rank)
+         values ('integrity-check', 1)",
+    )
+    .execute(&app.state.db.writer)
+    .await
+    .expect("the recent index matches the newest articles");
+}
+
+#[tokio::test]
+async fn the_recent_index_holds_the_newest_hundred_thousand_and_older_ones_are_still_found() {
+    let app = TestApp::new().await;
+    let alice = app.sign_up("alice").await;
+    let first = write(&app, alice, "Platypus facts", "Old news.", &[]).await;
+    let second = write(&app, alice, "Platypus myths", "Older news.", &[]).await;
+    assert_eq!(in_recent(&app, "platypus").await, [1, 2]);
+
+    // An article 150,000 ids on: the window moves to the newest 100,000 ids, past both.
+    sqlx::query(
+        "insert into articles (id, slug, title, description, body, body_html, author_id,
+                               created_at, updated_at)
+         values (150000, 'far-ahead', 'Platypus today', 'New', 'Fresh.', '<p>Fresh.</p>', $1,
+                 '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z')",
+    )
+    .bind(alice)
+    .execute(&app.state.db.writer)
+    .await
+    .unwrap();
+    let window: i64 = sqlx::query_scalar("select after_id from _search_window")
+        .fetch_one(&app.state.db.reader)
+        .await
+        .unwrap();
+    assert_eq!(window, 50_000);
+    assert_eq!(in_recent(&app, "platypus").await, [150_000]);
+    recent_is_sound(&app).await;
+    // The search reaches back past the window: the whole index ranks.
+    let found = find(&app, "platypus").await;
+    assert_eq!(found.articles.total, 3);
+    assert_eq!(
+        titles(&found)
+            .iter()
+            .filter(|t| t.contains("Platypus"))
+            .count(),
+        3
+    );
+
+    // Edits and deletes of an article in the window reach it; those of older ones leave it.
+    let patch = ArticlePatch {
+        title: Some("Echidna today".into()),
+        ..ArticlePatch::default()
+    };
+    let newest = article::update(&app.state, alice, "far-ahead", patch)
+        .await
+        .unwrap()
+        .summary
+        .slug;
+    assert!(in_recent(&app, "platypus").await.is_empty());
+    assert_eq!(in_recent(&app, "echidna").await, [150_000]);
+    assert_eq!(titles(&find(&app, "echidna").await), ["Echidna today"]);
+    let patch = ArticlePatch {
+        title: Some("Echidna yesterday".into()),
+        ..ArticlePatch::default()
+    };
+    article::update(&app.state, alice, &first, patch)
+        .await
+        .unwrap();
+    assert_eq!(in_recent(&app, "echidna").await, [150_000]);
+    article::delete(&app.state, alice, &second).await.unwrap();
+    article::delete(&app.state, alice, &newest).await.unwrap();
+    assert!(in_recent(&app, "echidna").await.is_empty());
+    assert_eq!(titles(&find(&app, "echidna").await), ["Echidna yesterday"]);
+
+    // Every article from the window on is gone and ids start again below it: the window starts
+    // again at the next article. The index is sound.
+    write(&app, alice, "Echidna spines", "Newest.", &[]).await;
+    assert_eq!(in_recent(&app, "echidna").await, [2]);
+    assert_eq!(titles(&find(&app, "echidna").await).len(), 2);
+    recent_is_sound(&app).await;
 }
