@@ -5,9 +5,12 @@
    users, Markdown bodies of 1-10 KB, 3 tags each from 500, comments, favorites, follows),
    or reuses them. They live in BENCH_DIR (default ~/.cache/quire/bench).
 2. For each, serves it with the release binary and drives every reading page with wrk at 32
-   connections for BENCH_SECONDS (default 10) each: requests/s, p50, p99, errors. Then the
-   same pages once more with the page cache off, one request at a time, for what rendering
-   them costs. The server's peak RSS (VmHWM) is read at the end.
+   connections: requests/s, p50, p99, errors. Then the same pages once more with the page
+   cache off, one request at a time, for what rendering them costs. Each page is measured in
+   BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS (default 4) or BENCH_COLD_SECONDS
+   (default 2), the pages taking turns, and each figure is the median of its rounds: a
+   passing disturbance on a shared machine then moves one round, not the result. The server's
+   peak RSS (VmHWM) is read at the end.
 3. The ceiling: `quire ceiling`, a bare axum handler with a fixed body the size of the home
    page, measured with the same wrk command; every figure is also a ratio to it.
 4. Writes on the 1,000,000-article database: favorite toggles, then comment posts, at 32
@@ -30,6 +33,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -45,8 +49,9 @@ BIN = ROOT / "target" / "release" / "quire"
 HERE = ROOT / "scripts" / "bench"
 DIR = Path(os.environ.get("BENCH_DIR", Path.home() / ".cache" / "quire" / "bench"))
 OUT = Path(os.environ.get("BENCH_OUT", HERE))
-SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
-COLD_SECONDS = int(os.environ.get("BENCH_COLD_SECONDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "4"))
+COLD_SECONDS = int(os.environ.get("BENCH_COLD_SECONDS", "2"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 WRITE_SECONDS = int(os.environ.get("BENCH_WRITE_SECONDS", "30"))
 SIZES = [int(n) for n in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
 USERS = 10_000
@@ -171,6 +176,28 @@ def wrk(url: str, seconds: int, connections: int = CONNECTIONS, threads: int = T
     return r
 
 
+def rounds(base: str, pages: list[tuple[str, str, dict[str, str]]], seconds: int, **kw) -> dict:
+    """Every page for `seconds`, ROUNDS times, the pages taking turns (after a 1 s warm-up
+    each); per page, the median of the rounds' requests/s, p50 and p99, and all their errors."""
+    for _, path, headers in pages:
+        wrk(base + path, 1, headers=headers, **kw)
+    runs: dict[str, list[dict]] = {name: [] for name, _, _ in pages}
+    for _ in range(ROUNDS):
+        for name, path, headers in pages:
+            runs[name].append(wrk(base + path, seconds, headers=headers, **kw))
+    return {
+        name: {
+            "rps": statistics.median(r["rps"] for r in rs),
+            "p50_us": statistics.median(r["p50_us"] for r in rs),
+            "p99_us": statistics.median(r["p99_us"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+            "requests": sum(r["requests"] for r in rs),
+            "rounds": rs,
+        }
+        for name, rs in runs.items()
+    }
+
+
 def sign_in(base: str, email: str) -> str:
     """A session cookie for `email`, through the sign-in form as a browser without JS posts it."""
     body = urllib.parse.urlencode({"email": email, "password": DEMO_PASSWORD}).encode()
@@ -241,32 +268,26 @@ def check_pages(base: str, pages: list[tuple[str, str, dict[str, str]]]) -> None
 
 
 def read_pass(db: Path, articles: int) -> dict:
-    say(f"\n== {articles:,} articles: reading pages, 32 connections, {SECONDS} s each")
+    say(f"\n== {articles:,} articles: reading pages, 32 connections, {ROUNDS} rounds of {SECONDS} s each")
     server = quire(db, PORT, cache=True)
     try:
         pages = targets(db, server.base)
         check_pages(server.base, pages)
         home_bytes = len(get(server.base + "/")[1])
-        results = {}
-        for name, path, headers in pages:
-            wrk(server.base + path, 1, headers=headers)  # warm-up
-            r = wrk(server.base + path, SECONDS, headers=headers)
-            results[name] = r
+        results = rounds(server.base, pages, SECONDS)
+        for name, r in results.items():
             say(f"  {name:<30} {r['rps']:>9,.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  errors {r['errors']}")
         rss = server.peak_rss_mb()
         say(f"  peak RSS {rss:.1f} MB; home page {home_bytes:,} bytes")
     finally:
         server.stop()
 
-    say(f"== {articles:,} articles: the same pages rendered (page cache off), 1 connection, {COLD_SECONDS} s each")
+    say(f"== {articles:,} articles: the same pages rendered (page cache off), 1 connection, {ROUNDS} rounds of {COLD_SECONDS} s each")
     server = quire(db, PORT, cache=False)
     try:
         pages = targets(db, server.base)
-        cold = {}
-        for name, path, headers in pages:
-            wrk(server.base + path, 1, connections=1, threads=1, headers=headers)
-            r = wrk(server.base + path, COLD_SECONDS, connections=1, threads=1, headers=headers)
-            cold[name] = r
+        cold = rounds(server.base, pages, COLD_SECONDS, connections=1, threads=1)
+        for name, r in cold.items():
             say(f"  {name:<30} p50 {r['p50_us'] / 1000:7.2f} ms  p99 {r['p99_us'] / 1000:7.2f} ms  ({r['rps']:,.0f} req/s)  errors {r['errors']}")
         cold_rss = server.peak_rss_mb()
     finally:
@@ -277,12 +298,11 @@ def read_pass(db: Path, articles: int) -> dict:
 
 
 def ceiling(body_bytes: int) -> dict:
-    say(f"\n== ceiling: a bare axum handler, {body_bytes:,} bytes, 32 connections, {SECONDS} s")
+    say(f"\n== ceiling: a bare axum handler, {body_bytes:,} bytes, 32 connections, {ROUNDS} rounds of {SECONDS} s")
     server = Server(["ceiling", "--addr", f"127.0.0.1:{CEILING_PORT}", "--bytes", str(body_bytes)],
                     CEILING_PORT, {}, DIR / "ceiling.log")
     try:
-        wrk(server.base + "/", 1)
-        r = wrk(server.base + "/", SECONDS)
+        r = rounds(server.base, [("ceiling", "/", {})], SECONDS)["ceiling"]
     finally:
         server.stop()
     say(f"  {r['rps']:,.0f} req/s  p50 {r['p50_us'] / 1000:.2f} ms  p99 {r['p99_us'] / 1000:.2f} ms  errors {r['errors']}")
@@ -381,8 +401,8 @@ def verdicts(small: dict, big: dict, top: dict, writes: dict | None, fe: dict) -
 def markdown(small: dict, big: dict, top: dict, writes: dict | None, fe: dict, checks: list[dict], machine: str) -> str:
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} on {machine} with `make bench` (wrk, {CONNECTIONS} connections, "
-        f"{THREADS} threads, {SECONDS} s per page; \"rendered\" is the same page with the page cache off, "
-        f"one connection). Ceiling: a bare axum handler returning {big['home_bytes']:,} bytes: "
+        f"{THREADS} threads; each figure the median of {ROUNDS} rounds of {SECONDS} s per page, the pages taking turns; "
+        f"\"rendered\" is the same page with the page cache off, one connection, {ROUNDS} rounds of {COLD_SECONDS} s). Ceiling: a bare axum handler returning {big['home_bytes']:,} bytes: "
         f"**{top['rps']:,.0f} req/s**, p99 {top['p99_us'] / 1000:.2f} ms.",
         "",
         "| Page | req/s at 10k | req/s at 1M | share of ceiling | p99 at 1M | p99 / ceiling | rendered p50 at 10k | rendered p50 at 1M | errors |",
@@ -438,7 +458,7 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(
         {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine,
-         "connections": CONNECTIONS, "seconds": SECONDS, "ceiling": top, "small": small, "big": big,
+         "connections": CONNECTIONS, "seconds": SECONDS, "cold_seconds": COLD_SECONDS, "rounds": ROUNDS, "ceiling": top, "small": small, "big": big,
          "writes": writes, "front_end": fe, "targets": checks}, indent=2) + "\n")
     (OUT / "latest.md").write_text(table)
     readme_block.replace("bench", table)

@@ -1,6 +1,6 @@
-//! SQL for full-text search: articles through the FTS5 index `articles_fts`, authors by
-//! username or bio. `fts` is always a query built by the service from quoted words, never raw
-//! user text.
+//! SQL for full-text search: articles through the FTS5 indexes `articles_fts` (all of them)
+//! and `articles_recent_fts` (the newest 100,000), authors by username or bio. `fts` is always
+//! a query built by the service from quoted words, never raw user text.
 
 use sqlx::{FromRow, QueryBuilder, SqliteConnection, SqliteExecutor};
 
