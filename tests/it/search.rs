@@ -410,6 +410,33 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
     assert!(whole.capped);
     assert!(!titles(&whole).contains(&"Commonplace notes".to_owned()));
     assert_eq!(titles(&find(&app, "commonp").await), ["Commonplace notes"]);
+
+    // An article 150,000 ids on moves the recent index past all the others: the newest 10,000
+    // matches are then ranked in the whole index, and are the same ones.
+    sqlx::query(
+        "insert into articles (id, slug, title, description, body, body_html, author_id,
+                               created_at, updated_at)
+         values (150000, 'far-ahead', 'Common far ahead', 'New', 'Fresh.', '<p>Fresh.</p>', $1,
+                 '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z')",
+    )
+    .bind(alice)
+    .execute(&app.state.db.writer)
+    .await
+    .unwrap();
+    assert_eq!(in_recent(&app, "common").await, [150_000]);
+    let far = find(&app, "common").await;
+    assert!(far.capped);
+    assert_eq!(far.articles.total, 10_000);
+    assert!(titles(&far).contains(&"Common far ahead".to_owned()));
+    assert!(titles(&far).contains(&"Common sense".to_owned()));
+    assert!(
+        !titles(&far).contains(&"Common ancient ground".to_owned()),
+        "the oldest match is past the newest 10,000"
+    );
+    let last = search::search(&app.state, None, "common", 1000)
+        .await
+        .unwrap();
+    assert_eq!(last.articles.items.len(), 10);
 }
 
 /// Ids of the articles of the recent index (the newest 100,000) that match `fts`.
