@@ -100,9 +100,7 @@ impl HeaderPolicy {
             connect_src,
         }
     }
-}
 
-impl HeaderPolicy {
     /// Whether the answer to `request` is private (never stored by a cache): the API, the
     /// server functions, and anything asked with the session cookie.
     pub fn is_private(&self, request: &Request) -> bool {

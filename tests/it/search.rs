@@ -413,16 +413,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
 
     // An article 150,000 ids on moves the recent index past all the others: the newest 10,000
     // matches are then ranked in the whole index, and are the same ones.
-    sqlx::query(
-        "insert into articles (id, slug, title, description, body, body_html, author_id,
-                               created_at, updated_at)
-         values (150000, 'far-ahead', 'Common far ahead', 'New', 'Fresh.', '<p>Fresh.</p>', $1,
-                 '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z')",
-    )
-    .bind(alice)
-    .execute(&app.state.db.writer)
-    .await
-    .unwrap();
+    write_far_ahead(&app, alice, "Common far ahead").await;
     assert_eq!(in_recent(&app, "common").await, [150_000]);
     let far = find(&app, "common").await;
     assert!(far.capped);
@@ -437,6 +428,22 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
         .await
         .unwrap();
     assert_eq!(last.articles.items.len(), 10);
+}
+
+/// Writes an article titled `title` with id 150,000 (slug `far-ahead`), as a blog would after
+/// 150,000 articles: the recent index's window moves past every article before it.
+async fn write_far_ahead(app: &TestApp, author: i64, title: &str) {
+    sqlx::query(
+        "insert into articles (id, slug, title, description, body, body_html, author_id,
+                               created_at, updated_at)
+         values (150000, 'far-ahead', $1, 'New', 'Fresh.', '<p>Fresh.</p>', $2,
+                 '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z')",
+    )
+    .bind(title)
+    .bind(author)
+    .execute(&app.state.db.writer)
+    .await
+    .expect("an article 150,000 ids on");
 }
 
 /// Ids of the articles of the recent index (the newest 100,000) that match `fts`.
@@ -471,16 +478,7 @@ async fn the_recent_index_holds_the_newest_hundred_thousand_and_older_ones_are_s
     assert_eq!(in_recent(&app, "platypus").await, [1, 2]);
 
     // An article 150,000 ids on: the window moves to the newest 100,000 ids, past both.
-    sqlx::query(
-        "insert into articles (id, slug, title, description, body, body_html, author_id,
-                               created_at, updated_at)
-         values (150000, 'far-ahead', 'Platypus today', 'New', 'Fresh.', '<p>Fresh.</p>', $1,
-                 '2026-11-22T00:00:00.000Z', '2026-11-22T00:00:00.000Z')",
-    )
-    .bind(alice)
-    .execute(&app.state.db.writer)
-    .await
-    .unwrap();
+    write_far_ahead(&app, alice, "Platypus today").await;
     let window: i64 = sqlx::query_scalar("select after_id from _search_window")
         .fetch_one(&app.state.db.reader)
         .await
