@@ -31,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="Quire: a fast, secure blog." />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -41,39 +41,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Who is signed in. Every page reads it from context.
-///
-/// Pages own the actions that change it (sign in, sign out...): an action must be created
-/// inside the routes to receive its error when a form was posted without JavaScript. Each
-/// page hands its action to `track`, and the user is fetched again when one completes.
+/// Who is signed in, loaded once per page. Pages render on the server only, and every
+/// change of who is signed in (sign in, sign out, settings) ends in a new page load.
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<SessionUser>, AppError>>,
-    changed: RwSignal<usize>,
 }
 
 impl Auth {
     fn provide() -> Self {
-        let changed = RwSignal::new(0);
-        let user = Resource::new(move || changed.get(), |_| current_user());
-        let auth = Self { user, changed };
+        let auth = Self {
+            user: Resource::new(|| (), |_| current_user()),
+        };
         provide_context(auth);
         auth
     }
 
-    /// Refetches the user whenever `action` completes.
-    pub fn track<S>(&self, action: ServerAction<S>)
-    where
-        S: leptos::server_fn::ServerFn + Clone + Send + Sync + 'static,
-        S::Output: Clone + Send + Sync + 'static,
-        S::Error: Clone + Send + Sync + 'static,
-    {
-        let changed = self.changed;
-        Effect::watch(
-            move || action.version().get(),
-            move |_, _, _| changed.update(|n| *n += 1),
-            false,
-        );
+    /// The signed-in user once loaded; `None` when signed out or when it could not be read.
+    pub async fn signed_in(&self) -> Option<SessionUser> {
+        self.user.await.ok().flatten()
     }
 }
 
@@ -81,13 +67,6 @@ impl Auth {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
-    // Effects run only in the browser, after hydration: mark the page as live (tests and the
-    // benchmarks wait for this).
-    Effect::new(|| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "");
-        }
-    });
 
     // Every route renders completely before the first byte is sent, so the status code is
     // right (404, 403...) and the page works without JavaScript.

@@ -49,10 +49,25 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-/// The browser's entry point: hydrates the server-rendered page.
+/// The browser's entry point. Pages are rendered on the server only; the script Leptos puts in
+/// each page calls this, then hydrates each island (`#[island]`) of the page in turn. Marking
+/// the body `data-hydrated` (tests and the benchmarks wait for it) is put off to the next task,
+/// after the islands: their hydration runs in this one, as promise callbacks.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // A server function that redirects (sign in, publish...) leads to a new page.
+    let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
+        let _ = leptos::prelude::window().location().set_href(to);
+    });
+    leptos::mount::hydrate_islands();
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = leptos::prelude::document().body() {
+                let _ = body.set_attribute("data-hydrated", "");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { hydrated, register, uniqueName, watchErrors } from './helpers';
+import { hydrated, markPage, register, stillSamePage, uniqueName, watchErrors } from './helpers';
 
 /** Writes an article in the editor; returns to its page. */
 async function publish(page: Page, title: string, body: string, tags: string[]): Promise<void> {
@@ -60,10 +60,13 @@ test('favorite and unfavorite update the count and the Favorited tab', async ({ 
   await register(page, reader);
   await page.goto(url);
   await hydrated(page);
+  // The button is an island: the favorite is sent without a page load.
+  await markPage(page);
   const button = page.locator('.article-actions button:has-text("Favorite Article")');
   await button.click();
   await expect(page.locator('.article-actions button:has-text("Unfavorite Article (1)")')).toBeVisible();
   await expect(page.locator('.article-actions .btn-primary:has-text("Unfavorite")')).toBeVisible();
+  expect(await stillSamePage(page)).toBe(true);
   await page.goto(`/profile/${reader}/favorites`);
   await expect(page.locator('.article-preview h1')).toHaveText([title]);
   await page.goto(url);

@@ -23,7 +23,7 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Waits until the wasm bundle has hydrated the page. */
+/** Waits until the wasm bundle has hydrated the islands of the page (`hydrate` in src/lib.rs). */
 export async function hydrated(page: Page): Promise<void> {
   await page.waitForSelector('body[data-hydrated]', { state: 'attached' });
 }

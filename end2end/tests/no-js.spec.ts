@@ -15,7 +15,8 @@ test('without JavaScript: sign up, fail and succeed to sign in, save settings', 
   await page.goto('/settings');
   await page.fill('textarea[name="bio"]', 'Written without a script.');
   await page.click('button:has-text("Update Settings")');
-  await expect(page).toHaveURL('/settings');
+  await expect(page).toHaveURL('/settings?saved=1');
+  await expect(page.locator('.success-message')).toBeVisible();
   await expect(page.locator('textarea[name="bio"]')).toHaveValue('Written without a script.');
 
   await page.click('button:has-text("Or click here to logout")');

@@ -82,21 +82,19 @@ pub fn ArticleMeta(author: Profile, created_at: String, children: Children) -> i
     }
 }
 
-/// The favorite button: a real form (works without JavaScript); hydrated, it is disabled while
-/// its request is in flight and takes its state and count from the server's answer, so fast
-/// clicks cannot make the count drift.
-#[component]
+/// The favorite button (an island): a real form that works without JavaScript. Hydrated, it is
+/// sent without a page load, disabled while its request is in flight, and takes its state and
+/// count from the server's answer, so fast clicks cannot make the count drift. Signed out, it
+/// is a link to the sign-in page.
+#[island]
 pub fn FavoriteButton(
     slug: String,
     favorited: bool,
     count: i64,
     /// The article page's wording ("Favorite Article (3)") rather than the preview's ("3").
-    #[prop(optional)]
     long: bool,
+    signed_in: bool,
 ) -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let signed_in = move || auth.user.get().and_then(Result::ok).flatten().is_some();
-    let slug = StoredValue::new(slug);
     let action = ServerAction::<FavoriteArticle>::new();
     let state = move || match action.value().get() {
         Some(Ok(summary)) => (summary.favorited, summary.favorites_count),
@@ -122,58 +120,44 @@ pub fn FavoriteButton(
             (false, _) => format!(" {n}"),
         }
     };
+    if !signed_in {
+        return view! {
+            <a class=class href="/login" aria-label="Sign in to favorite">
+                <i class="ion-heart"></i>
+                {label}
+            </a>
+        }
+        .into_any();
+    }
     let aria = move || if state().0 { "Unfavorite" } else { "Favorite" };
     view! {
-        <Show
-            when=signed_in
-            fallback=move || {
-                view! {
-                    <a class=class href="/login" aria-label="Sign in to favorite">
-                        <i class="ion-heart"></i>
-                        {label}
-                    </a>
-                }
-            }
-        >
-            <ActionForm action attr:class="favorite-form">
-                <input type="hidden" name="slug" value=slug.get_value() />
-                <input type="hidden" name="favorite" value=move || (!state().0).to_string() />
-                <button
-                    type="submit"
-                    class=class
-                    aria-label=aria
-                    aria-pressed=move || state().0.to_string()
-                    disabled=move || action.pending().get()
-                >
-                    <i class="ion-heart"></i>
-                    {label}
-                </button>
-            </ActionForm>
-        </Show>
+        <ActionForm action attr:class="favorite-form">
+            <input type="hidden" name="slug" value=slug />
+            <input type="hidden" name="favorite" value=move || (!state().0).to_string() />
+            <button
+                type="submit"
+                class=class
+                aria-label=aria
+                aria-pressed=move || state().0.to_string()
+                disabled=move || action.pending().get()
+            >
+                <i class="ion-heart"></i>
+                {label}
+            </button>
+        </ActionForm>
     }
+    .into_any()
 }
 
-/// "Follow alice" / "Unfollow alice"; hidden for the user themself.
-#[component]
-pub fn FollowButton(profile: Profile) -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let me = move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .map(|u| u.username)
-    };
+/// "Follow alice" / "Unfollow alice" (an island): a form, sent without a page load once
+/// hydrated; signed out, a link to the sign-in page. The caller leaves it out on the user's
+/// own profile and articles.
+#[island]
+pub fn FollowButton(username: String, following: bool, signed_in: bool) -> impl IntoView {
     let action = ServerAction::<FollowProfile>::new();
-    let initial = profile.following;
     let following = move || match action.value().get() {
         Some(Ok(p)) => p.following,
-        _ => initial,
-    };
-    let username = profile.username;
-    let shown = {
-        let username = username.clone();
-        move || me().as_deref() != Some(username.as_str())
+        _ => following,
     };
     let class = move || {
         if following() {
@@ -192,35 +176,26 @@ pub fn FollowButton(profile: Profile) -> impl IntoView {
             }
         }
     };
-    view! {
-        <Show when=shown>
-            {
-                let signed_in = me().is_some();
-                let (label, username) = (label.clone(), username.clone());
-                if signed_in {
-                    view! {
-                        <ActionForm action attr:class="follow-form">
-                            <input type="hidden" name="username" value=username />
-                            <input type="hidden" name="follow" value=move || (!following()).to_string() />
-                            <button type="submit" class=class disabled=move || action.pending().get()>
-                                <i class="ion-plus-round"></i>
-                                {label}
-                            </button>
-                        </ActionForm>
-                    }
-                        .into_any()
-                } else {
-                    view! {
-                        <a class=class href="/login">
-                            <i class="ion-plus-round"></i>
-                            {label}
-                        </a>
-                    }
-                        .into_any()
-                }
-            }
-        </Show>
+    if !signed_in {
+        return view! {
+            <a class=class href="/login">
+                <i class="ion-plus-round"></i>
+                {label}
+            </a>
+        }
+        .into_any();
     }
+    view! {
+        <ActionForm action attr:class="follow-form">
+            <input type="hidden" name="username" value=username />
+            <input type="hidden" name="follow" value=move || (!following()).to_string() />
+            <button type="submit" class=class disabled=move || action.pending().get()>
+                <i class="ion-plus-round"></i>
+                {label}
+            </button>
+        </ActionForm>
+    }
+    .into_any()
 }
 
 /// One article in a list.
@@ -230,6 +205,8 @@ pub fn ArticlePreview(
     /// The passage that matched a search, its matched words marked.
     #[prop(optional)]
     snippet: Option<Vec<SnippetPart>>,
+    /// Whether the reader is signed in (their favorite button is a form, else a link).
+    signed_in: bool,
 ) -> impl IntoView {
     let href = format!("/article/{}", article.slug);
     let snippet = snippet.filter(|parts| !parts.is_empty()).map(|parts| {
@@ -255,6 +232,8 @@ pub fn ArticlePreview(
                     slug=article.slug
                     favorited=article.favorited
                     count=article.favorites_count
+                    long=false
+                    signed_in
                 />
             </ArticleMeta>
             <a href=href class="preview-link">
@@ -315,6 +294,7 @@ pub fn ArticleFeed(
     /// The address of page `n` of this list.
     href: Callback<u32, String>,
 ) -> impl IntoView {
+    let auth = expect_context::<Auth>();
     let articles = Resource::new(
         move || (list.get(), page.get()),
         |(list, page)| {
@@ -325,8 +305,9 @@ pub fn ArticleFeed(
     view! {
         <Transition fallback=|| view! { <div class="article-preview">"Loading articles..."</div> }>
             {move || Suspend::new(async move {
+                let signed_in = auth.signed_in().await.is_some();
                 match articles.await {
-                    Ok(found) => view! { <FeedPage found href /> }.into_any(),
+                    Ok(found) => view! { <FeedPage found href signed_in /> }.into_any(),
                     Err(error) => {
                         set_status(&error);
                         view! {
@@ -341,7 +322,11 @@ pub fn ArticleFeed(
 }
 
 #[component]
-fn FeedPage(found: Page<ArticleSummary>, href: Callback<u32, String>) -> impl IntoView {
+fn FeedPage(
+    found: Page<ArticleSummary>,
+    href: Callback<u32, String>,
+    signed_in: bool,
+) -> impl IntoView {
     let pages = found.pages();
     if found.items.is_empty() {
         return view! { <div class="empty-feed-message">"No articles are here... yet."</div> }
@@ -351,7 +336,7 @@ fn FeedPage(found: Page<ArticleSummary>, href: Callback<u32, String>) -> impl In
         {found
             .items
             .into_iter()
-            .map(|article| view! { <ArticlePreview article /> })
+            .map(|article| view! { <ArticlePreview article signed_in /> })
             .collect_view()}
         <Pagination page=found.page pages href />
     }

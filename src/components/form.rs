@@ -1,5 +1,6 @@
 //! Form helpers: the `.error-messages` list, forms checked in the browser before they are
-//! sent, the sign-in/sign-up page frame, and safe `<textarea>` text.
+//! sent (the body of the form islands), the sign-in/sign-up page frame, and safe
+//! `<textarea>` text.
 
 use leptos::ev::SubmitEvent;
 use leptos::form::FromFormData;
@@ -24,69 +25,83 @@ pub fn ErrorMessages(#[prop(into)] messages: Signal<Vec<String>>) -> impl IntoVi
     }
 }
 
-/// A form that posts to server function `S`: without JavaScript it is a plain POST; hydrated,
-/// `on_submit` reads the fields, checks them with `validate` (the same rules the server
-/// enforces) and sends them without a page load, or shows what is wrong.
-pub struct ValidatedForm<S: ServerFn + 'static> {
-    /// What `.error-messages` shows: the browser's own findings when there are any, else the
-    /// server's last answer.
-    pub messages: Signal<Vec<String>>,
-    action: ServerAction<S>,
-    local: RwSignal<Vec<String>>,
-    validate: fn(&S) -> AppResult<()>,
+/// The errors of the last post of form `S` sent without JavaScript: the server answers such a
+/// post with a redirect back to the page, the error in its address, and the page shows it.
+pub fn posted_errors<S>() -> Vec<String>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    match ServerAction::<S>::new().value().get_untracked() {
+        Some(Err(error)) => error.messages(),
+        _ => Vec::new(),
+    }
 }
 
-impl<S> ValidatedForm<S>
+/// The body of the form islands: a form that posts to server function `S`, its fields the
+/// server-rendered `children`, with the `.error-messages` list above it.
+///
+/// Without JavaScript it is a plain POST. Hydrated, a submit reads the fields, checks them with
+/// `validate` (the same rules the server enforces) and sends them without a page load, or shows
+/// what is wrong; a second submit while one is in flight is ignored. The server's answer
+/// either redirects (a new page) or is an error shown in the list. `server_messages` are the
+/// errors the page was rendered with (`posted_errors`).
+pub fn validated_form<S>(
+    server_messages: Vec<String>,
+    validate: fn(&S) -> AppResult<()>,
+    children: Children,
+) -> impl IntoView
 where
     S: ServerFn<Error = AppError> + FromFormData + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    pub fn new(action: ServerAction<S>, validate: fn(&S) -> AppResult<()>) -> Self {
-        let local = RwSignal::new(Vec::<String>::new());
-        let messages = Signal::derive(move || {
-            let local = local.get();
-            if !local.is_empty() {
-                return local;
-            }
-            match action.value().get() {
-                Some(Err(error)) => error.messages(),
-                _ => Vec::new(),
-            }
-        });
-        Self {
-            messages,
-            action,
-            local,
-            validate,
+    let action = ServerAction::<S>::new();
+    let local = RwSignal::new(Vec::<String>::new());
+    let sent = RwSignal::new(false);
+    let messages = Signal::derive(move || {
+        let local = local.get();
+        if !local.is_empty() {
+            return local;
         }
-    }
-
-    pub fn on_submit(&self) -> impl Fn(SubmitEvent) + use<S> {
-        let (action, local, validate) = (self.action, self.local, self.validate);
-        move |ev: SubmitEvent| {
-            ev.prevent_default();
-            match S::from_event(&ev) {
-                Ok(args) => match validate(&args) {
-                    Ok(()) => {
-                        local.set(Vec::new());
-                        action.dispatch(args);
-                    }
-                    Err(error) => local.set(error.messages()),
-                },
-                Err(error) => local.set(vec![error.to_string()]),
-            }
+        if !sent.get() {
+            return server_messages.clone();
         }
+        match action.value().get() {
+            Some(Err(error)) => error.messages(),
+            _ => Vec::new(),
+        }
+    });
+    let on_submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if action.pending().get_untracked() {
+            return;
+        }
+        match S::from_event(&ev) {
+            Ok(args) => match validate(&args) {
+                Ok(()) => {
+                    local.set(Vec::new());
+                    sent.set(true);
+                    action.dispatch(args);
+                }
+                Err(error) => local.set(error.messages()),
+            },
+            Err(error) => local.set(vec![error.to_string()]),
+        }
+    };
+    view! {
+        <ErrorMessages messages />
+        <form method="post" action=S::PATH on:submit=on_submit novalidate>
+            {children()}
+        </form>
     }
 }
 
-/// The frame of the sign-in and sign-up pages: heading, a link to the other one, the error
-/// list, then the form.
+/// The frame of the sign-in and sign-up pages: heading, a link to the other one, then the form.
 #[component]
 pub fn AuthLayout(
     heading: &'static str,
     switch_href: &'static str,
     switch_text: &'static str,
-    messages: Signal<Vec<String>>,
     children: Children,
 ) -> impl IntoView {
     view! {
@@ -99,7 +114,6 @@ pub fn AuthLayout(
                         <p class="text-xs-center">
                             <a href=switch_href>{switch_text}</a>
                         </p>
-                        <ErrorMessages messages />
                         {children()}
                     </div>
                 </div>

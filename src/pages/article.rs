@@ -1,7 +1,6 @@
 //! `/article/:slug`: the article, its author's and reader's actions, and the comments.
 
 use leptos::form::ActionForm;
-use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -11,6 +10,7 @@ use crate::components::article::{ArticleMeta, FavoriteButton, FollowButton, TagP
 use crate::components::avatar_url;
 use crate::components::form::{ErrorMessages, ssr_text};
 use crate::model::article::{Article, Comment};
+use crate::model::user::SessionUser;
 use crate::pages::not_found::error_view;
 use crate::server::article::{
     AddComment, DeleteArticle, DeleteComment, get_article, list_comments,
@@ -27,21 +27,21 @@ struct CommentsState {
 
 #[component]
 pub fn ArticlePage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
     let params = use_params_map();
     let slug = Memo::new(move |_| params.read().get("slug").unwrap_or_default());
     let article = Resource::new(move || slug.get(), get_article);
+    // Created for the errors of forms posted without JavaScript, which they render.
     let add = ServerAction::<AddComment>::new();
     let remove = ServerAction::<DeleteComment>::new();
-    let list = Resource::new(
-        move || (slug.get(), add.version().get(), remove.version().get()),
-        |(slug, _, _)| list_comments(slug),
-    );
+    let list = Resource::new(move || slug.get(), list_comments);
     let comments = CommentsState { add, remove, list };
     view! {
         <Transition fallback=|| view! { <div class="container page">"Loading the article..."</div> }>
             {move || Suspend::new(async move {
+                let viewer = auth.signed_in().await;
                 match article.await {
-                    Ok(article) => view! { <ArticleView article comments /> }.into_any(),
+                    Ok(article) => view! { <ArticleView article viewer comments /> }.into_any(),
                     Err(error) => error_view(error),
                 }
             })}
@@ -50,29 +50,25 @@ pub fn ArticlePage() -> impl IntoView {
 }
 
 #[component]
-fn ArticleView(article: Article, comments: CommentsState) -> impl IntoView {
-    let auth = expect_context::<Auth>();
+fn ArticleView(
+    article: Article,
+    viewer: Option<SessionUser>,
+    comments: CommentsState,
+) -> impl IntoView {
     let summary = article.summary;
-    let me = move || {
-        auth.user
-            .get()
-            .and_then(Result::ok)
-            .flatten()
-            .map(|u| u.username)
-    };
-    let is_author = {
-        let author = summary.author.username.clone();
-        Signal::derive(move || me().as_deref() == Some(author.as_str()))
-    };
+    let signed_in = viewer.is_some();
+    let is_author = viewer
+        .as_ref()
+        .is_some_and(|u| u.username == summary.author.username);
     let delete = ServerAction::<DeleteArticle>::new();
     let actions = {
-        let summary = summary.clone();
+        let s = summary.clone();
         move || {
-            let s = summary.clone();
+            let s = s.clone();
             let edit = format!("/editor/{}", s.slug);
             view! {
                 <ArticleMeta author=s.author.clone() created_at=s.created_at.clone()>
-                    {if is_author.get() {
+                    {if is_author {
                         view! {
                             <a class="btn btn-sm btn-outline-secondary" href=edit>
                                 <i class="ion-edit"></i>
@@ -80,11 +76,7 @@ fn ArticleView(article: Article, comments: CommentsState) -> impl IntoView {
                             </a>
                             <ActionForm action=delete attr:class="delete-form">
                                 <input type="hidden" name="slug" value=s.slug.clone() />
-                                <button
-                                    type="submit"
-                                    class="btn btn-sm btn-outline-danger"
-                                    disabled=move || delete.pending().get()
-                                >
+                                <button type="submit" class="btn btn-sm btn-outline-danger">
                                     <i class="ion-trash-a"></i>
                                     " Delete Article"
                                 </button>
@@ -93,8 +85,18 @@ fn ArticleView(article: Article, comments: CommentsState) -> impl IntoView {
                             .into_any()
                     } else {
                         view! {
-                            <FollowButton profile=s.author.clone() />
-                            <FavoriteButton slug=s.slug.clone() favorited=s.favorited count=s.favorites_count long=true />
+                            <FollowButton
+                                username=s.author.username.clone()
+                                following=s.author.following
+                                signed_in
+                            />
+                            <FavoriteButton
+                                slug=s.slug.clone()
+                                favorited=s.favorited
+                                count=s.favorites_count
+                                long=true
+                                signed_in
+                            />
                         }
                             .into_any()
                     }}
@@ -123,7 +125,7 @@ fn ArticleView(article: Article, comments: CommentsState) -> impl IntoView {
                 <div class="article-actions">{actions}</div>
                 <div class="row">
                     <div class="col-xs-12 col-md-8 offset-md-2">
-                        <Comments slug=summary.slug.clone() article_author=author state=comments />
+                        <Comments slug=summary.slug.clone() article_author=author viewer state=comments />
                     </div>
                 </div>
             </div>
@@ -131,74 +133,74 @@ fn ArticleView(article: Article, comments: CommentsState) -> impl IntoView {
     }
 }
 
+/// The comment form and the comments. Both forms are plain POSTs that come back to the
+/// article; an error comes back in the address and is shown above the form.
 #[component]
-fn Comments(slug: String, article_author: String, state: CommentsState) -> impl IntoView {
-    let auth = expect_context::<Auth>();
+fn Comments(
+    slug: String,
+    article_author: String,
+    viewer: Option<SessionUser>,
+    state: CommentsState,
+) -> impl IntoView {
     let CommentsState {
         add,
         remove,
         list: comments,
     } = state;
-    let text = NodeRef::<Textarea>::new();
-    Effect::new(move || {
-        if matches!(add.value().get(), Some(Ok(_)))
-            && let Some(area) = text.get()
-        {
-            area.set_value("");
+    // A comment that could not be posted or deleted (without JavaScript, the error comes back
+    // in the address).
+    let messages = Signal::derive(move || {
+        let mut out = Vec::new();
+        if let Some(Err(error)) = add.value().get() {
+            out.extend(error.messages());
         }
+        if let Some(Err(error)) = remove.value().get() {
+            out.extend(error.messages());
+        }
+        out
     });
-    let messages = Signal::derive(move || match add.value().get() {
-        Some(Err(error)) => error.messages(),
-        _ => Vec::new(),
-    });
-    let me = move || auth.user.get().and_then(Result::ok).flatten();
-    let form = {
-        let slug = StoredValue::new(slug.clone());
-        move || {
-            match me() {
-            Some(user) => view! {
-                <ErrorMessages messages />
-                <ActionForm action=add attr:class="card comment-form">
-                    <input type="hidden" name="slug" value=slug.get_value() />
-                    <div class="card-block">
-                        <label class="visually-hidden" for="comment-body">"Comment"</label>
-                        <textarea
-                            id="comment-body"
-                            node_ref=text
-                            class="form-control"
-                            name="body"
-                            placeholder="Write a comment..."
-                            rows="3"
-                        ></textarea>
-                    </div>
-                    <div class="card-footer">
-                        <img src=avatar_url(user.image.as_deref()) class="comment-author-img" alt="" />
-                        <button class="btn btn-sm btn-primary" type="submit" disabled=move || add.pending().get()>
-                            "Post Comment"
-                        </button>
-                    </div>
-                </ActionForm>
-            }
-            .into_any(),
-            None => view! {
-                <p class="sign-in-to-comment">
-                    <a href="/login">"Sign in"</a>
-                    " or "
-                    <a href="/register">"sign up"</a>
-                    " to add comments on this article."
-                </p>
-            }
-            .into_any(),
+    let viewer_name = viewer.as_ref().map(|u| u.username.clone());
+    let form_slug = slug.clone();
+    let form = match viewer {
+        Some(user) => view! {
+            <ErrorMessages messages />
+            <ActionForm action=add attr:class="card comment-form">
+                <input type="hidden" name="slug" value=form_slug />
+                <div class="card-block">
+                    <label class="visually-hidden" for="comment-body">"Comment"</label>
+                    <textarea
+                        id="comment-body"
+                        class="form-control"
+                        name="body"
+                        placeholder="Write a comment..."
+                        rows="3"
+                    ></textarea>
+                </div>
+                <div class="card-footer">
+                    <img src=avatar_url(user.image.as_deref()) class="comment-author-img" alt="" />
+                    <button class="btn btn-sm btn-primary" type="submit">
+                        "Post Comment"
+                    </button>
+                </div>
+            </ActionForm>
         }
+        .into_any(),
+        None => view! {
+            <p class="sign-in-to-comment">
+                <a href="/login">"Sign in"</a>
+                " or "
+                <a href="/register">"sign up"</a>
+                " to add comments on this article."
+            </p>
         }
+        .into_any(),
     };
     view! {
-        <Transition fallback=|| ()>{form}</Transition>
+        {form}
         <Transition fallback=|| view! { <p>"Loading comments..."</p> }>
             {move || {
-                let (slug, article_author) = (slug.clone(), article_author.clone());
+                let (slug, article_author, viewer) = (slug.clone(), article_author.clone(), viewer_name.clone());
                 Suspend::new(async move {
-                    let viewer = me().map(|u| u.username);
                     comments
                         .await
                         .unwrap_or_default()

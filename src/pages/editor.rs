@@ -5,13 +5,12 @@ use std::time::Duration;
 
 use leptos::ev::KeyboardEvent;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
 use crate::app::Auth;
-use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
+use crate::components::form::{posted_errors, ssr_text, validated_form};
 use crate::error::{AppError, Entity};
 use crate::model::article::{
     Article, ArticleDraft, TAG_MAX, TITLE_MAX, normalize_tags, tags_from_form,
@@ -54,23 +53,13 @@ pub fn EditorPage() -> impl IntoView {
 
 #[component]
 fn EditorForm(article: Option<Article>) -> impl IntoView {
-    let save = ServerAction::<SaveArticle>::new();
-    let form = ValidatedForm::new(save, |args: &SaveArticle| {
-        ArticleDraft {
-            title: args.title.clone(),
-            description: args.description.clone(),
-            body: args.body.clone(),
-            tags: tags_from_form(&args.tags, &args.tag_input),
-        }
-        .normalized()
-        .validate()
-    });
-    let (slug, title, description, body, initial_tags) = match article {
+    let (slug, title, description, body, preview, tags) = match article {
         Some(a) => (
             a.summary.slug,
             a.summary.title,
             a.summary.description,
             a.body,
+            a.body_html.as_str().to_owned(),
             a.summary.tags,
         ),
         None => Default::default(),
@@ -80,42 +69,6 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
     } else {
         "Edit Article"
     };
-
-    // The chips; the hidden `tags` field carries them with the form.
-    let tags = RwSignal::new(initial_tags);
-    let typed = RwSignal::new(String::new());
-    let add_tag = move |ev: KeyboardEvent| {
-        if ev.key() == "Enter" {
-            ev.prevent_default();
-            let text = typed.get_untracked();
-            if !text.trim().is_empty() {
-                tags.update(|t| {
-                    t.push(text);
-                    *t = normalize_tags(std::mem::take(t));
-                });
-                typed.set(String::new());
-            }
-        }
-    };
-
-    // The preview follows the body, 300 ms after typing stops.
-    let body_now = RwSignal::new(body.clone());
-    let settled = RwSignal::new(body.clone());
-    let on_body = move |ev| {
-        let text = event_target_value(&ev);
-        body_now.set(text.clone());
-        // The page may be gone when the timer fires (the article was published): `try_`.
-        set_timeout(
-            move || {
-                if body_now.try_get_untracked().as_deref() == Some(text.as_str()) {
-                    let _ = settled.try_set(text);
-                }
-            },
-            Duration::from_millis(300),
-        );
-    };
-    let preview = Resource::new(move || settled.get(), preview_markdown);
-
     view! {
         <Title text=heading />
         <div class="editor-page">
@@ -123,8 +76,7 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                 <div class="row">
                     <div class="col-md-10 offset-md-1 col-xs-12">
                         <h1 class="editor-heading">{heading}</h1>
-                        <ErrorMessages messages=form.messages />
-                        <form method="post" action=SaveArticle::PATH on:submit=form.on_submit() novalidate>
+                        <ArticleForm messages={posted_errors::<SaveArticle>()}>
                             <input type="hidden" name="slug" value=slug />
                             <fieldset>
                                 <fieldset class="form-group">
@@ -150,82 +102,153 @@ fn EditorForm(article: Option<Article>) -> impl IntoView {
                                         value=description
                                     />
                                 </fieldset>
-                                <div class="editor-panes">
-                                    <fieldset class="form-group">
-                                        <label for="editor-body">"Body (Markdown)"</label>
-                                        <textarea
-                                            id="editor-body"
-                                            class="form-control"
-                                            rows="12"
-                                            name="body"
-                                            placeholder="Write your article (in markdown)"
-                                            on:input=on_body
-                                        >
-                                            {ssr_text(body)}
-                                        </textarea>
-                                    </fieldset>
-                                    <section class="preview" aria-label="Preview">
-                                        <p class="preview-label">"Preview"</p>
-                                        <Transition fallback=|| ()>
-                                            {move || Suspend::new(async move {
-                                                let html = preview
-                                                    .await
-                                                    .map(|h| h.as_str().to_owned())
-                                                    .unwrap_or_default();
-                                                view! { <div class="article-content" inner_html=html></div> }
-                                            })}
-                                        </Transition>
-                                    </section>
-                                </div>
-                                <fieldset class="form-group">
-                                    <label for="editor-tags">"Tags"</label>
-                                    <input
-                                        id="editor-tags"
-                                        type="text"
-                                        class="form-control"
-                                        name="tag_input"
-                                        placeholder="Enter tags"
-                                        maxlength=TAG_MAX
-                                        aria-describedby="editor-tags-help"
-                                        prop:value=move || typed.get()
-                                        on:input=move |ev| typed.set(event_target_value(&ev))
-                                        on:keydown=add_tag
-                                    />
-                                    <small id="editor-tags-help" class="form-text">
-                                        "Press Enter to add a tag (or separate tags with commas)."
-                                    </small>
-                                    <input type="hidden" name="tags" value=move || tags.get().join(",") />
-                                    <div class="tag-list">
-                                        <For each=move || tags.get() key=|t| t.clone() let:tag>
-                                            <span class="tag-default tag-pill">
-                                                <button
-                                                    type="button"
-                                                    class="tag-remove"
-                                                    aria-label=format!("Remove tag {tag}")
-                                                    on:click={
-                                                        let tag = tag.clone();
-                                                        move |_| tags.update(|t| t.retain(|x| *x != tag))
-                                                    }
-                                                >
-                                                    <i class="ion-close-round">"×"</i>
-                                                </button>
-                                                {tag.clone()}
-                                            </span>
-                                        </For>
-                                    </div>
-                                </fieldset>
-                                <button
-                                    class="btn btn-lg pull-xs-right btn-primary"
-                                    type="submit"
-                                    disabled=move || save.pending().get()
-                                >
+                                <MarkdownEditor body preview />
+                                <TagEditor tags />
+                                <button class="btn btn-lg pull-xs-right btn-primary" type="submit">
                                     "Publish Article"
                                 </button>
                             </fieldset>
-                        </form>
+                        </ArticleForm>
                     </div>
                 </div>
             </div>
         </div>
+    }
+}
+
+/// The editor's form (an island), checked in the browser first by the same rules the server
+/// applies. Saved, it leads to the article.
+#[island]
+fn ArticleForm(messages: Vec<String>, children: Children) -> impl IntoView {
+    validated_form(
+        messages,
+        |args: &SaveArticle| {
+            ArticleDraft {
+                title: args.title.clone(),
+                description: args.description.clone(),
+                body: args.body.clone(),
+                tags: tags_from_form(&args.tags, &args.tag_input),
+            }
+            .normalized()
+            .validate()
+        },
+        children,
+    )
+}
+
+/// The body and its live preview (an island). The preview is rendered and sanitised by the
+/// server, 300 ms after typing stops; an answer that arrives after the text changed again is
+/// dropped. `preview` is the saved body's HTML.
+#[island]
+fn MarkdownEditor(body: String, preview: String) -> impl IntoView {
+    let body_now = RwSignal::new(body.clone());
+    let shown = RwSignal::new(preview);
+    let render = Action::new(|text: &String| {
+        let text = text.clone();
+        async move {
+            let html = preview_markdown(text.clone()).await;
+            (text, html)
+        }
+    });
+    Effect::new(move || {
+        if let Some((text, html)) = render.value().get()
+            && body_now.get_untracked() == text
+        {
+            shown.set(html.map(|h| h.as_str().to_owned()).unwrap_or_default());
+        }
+    });
+    let on_body = move |ev| {
+        let text = event_target_value(&ev);
+        body_now.set(text.clone());
+        set_timeout(
+            move || {
+                if body_now.get_untracked() == text {
+                    render.dispatch(text);
+                }
+            },
+            Duration::from_millis(300),
+        );
+    };
+    view! {
+        <div class="editor-panes">
+            <fieldset class="form-group">
+                <label for="editor-body">"Body (Markdown)"</label>
+                <textarea
+                    id="editor-body"
+                    class="form-control"
+                    rows="12"
+                    name="body"
+                    placeholder="Write your article (in markdown)"
+                    on:input=on_body
+                >
+                    {ssr_text(body)}
+                </textarea>
+            </fieldset>
+            <section class="preview" aria-label="Preview">
+                <p class="preview-label">"Preview"</p>
+                <div class="article-content" inner_html=move || shown.get()></div>
+            </section>
+        </div>
+    }
+}
+
+/// The tag box and its chips (an island): Enter adds the typed tag, × removes one. The hidden
+/// `tags` field carries the chips with the form; without JavaScript, tags typed with commas
+/// between them are read from the box itself.
+#[island]
+fn TagEditor(tags: Vec<String>) -> impl IntoView {
+    let tags = RwSignal::new(tags);
+    let typed = RwSignal::new(String::new());
+    let add_tag = move |ev: KeyboardEvent| {
+        if ev.key() == "Enter" {
+            ev.prevent_default();
+            let text = typed.get_untracked();
+            if !text.trim().is_empty() {
+                tags.update(|t| {
+                    t.push(text);
+                    *t = normalize_tags(std::mem::take(t));
+                });
+                typed.set(String::new());
+            }
+        }
+    };
+    view! {
+        <fieldset class="form-group">
+            <label for="editor-tags">"Tags"</label>
+            <input
+                id="editor-tags"
+                type="text"
+                class="form-control"
+                name="tag_input"
+                placeholder="Enter tags"
+                maxlength=TAG_MAX
+                aria-describedby="editor-tags-help"
+                prop:value=move || typed.get()
+                on:input=move |ev| typed.set(event_target_value(&ev))
+                on:keydown=add_tag
+            />
+            <small id="editor-tags-help" class="form-text">
+                "Press Enter to add a tag (or separate tags with commas)."
+            </small>
+            <input type="hidden" name="tags" value=move || tags.get().join(",") />
+            <div class="tag-list">
+                <For each=move || tags.get() key=|t| t.clone() let:tag>
+                    <span class="tag-default tag-pill">
+                        <button
+                            type="button"
+                            class="tag-remove"
+                            aria-label=format!("Remove tag {tag}")
+                            on:click={
+                                let tag = tag.clone();
+                                move |_| tags.update(|t| t.retain(|x| *x != tag))
+                            }
+                        >
+                            <i class="ion-close-round">"×"</i>
+                        </button>
+                        {tag.clone()}
+                    </span>
+                </For>
+            </div>
+        </fieldset>
     }
 }

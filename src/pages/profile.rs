@@ -29,6 +29,7 @@ pub fn FavoritesPage() -> impl IntoView {
 /// Suspend is created, and fetched, again each time the server renders it).
 #[component]
 fn ProfileView(favorites: bool) -> impl IntoView {
+    let auth = expect_context::<Auth>();
     let params = use_params_map();
     let username = Memo::new(move |_| params.read().get("username").unwrap_or_default());
     let profile = Resource::new(move || username.get(), get_profile);
@@ -52,8 +53,9 @@ fn ProfileView(favorites: bool) -> impl IntoView {
         <div class="profile-page">
             <Transition fallback=|| view! { <div class="user-info">"Loading the profile..."</div> }>
                 {move || Suspend::new(async move {
+                    let viewer = auth.signed_in().await.map(|u| u.username);
                     match profile.await {
-                        Ok(profile) => view! { <UserInfo profile /> }.into_any(),
+                        Ok(profile) => view! { <UserInfo profile viewer /> }.into_any(),
                         Err(error) => error_view(error),
                     }
                 })}
@@ -88,18 +90,25 @@ fn ProfileView(favorites: bool) -> impl IntoView {
 }
 
 #[component]
-fn UserInfo(profile: Profile) -> impl IntoView {
-    let auth = expect_context::<Auth>();
+fn UserInfo(profile: Profile, viewer: Option<String>) -> impl IntoView {
     let name = profile.username.clone();
-    let mine = {
-        let name = name.clone();
-        move || {
-            auth.user
-                .get()
-                .and_then(Result::ok)
-                .flatten()
-                .is_some_and(|u| u.username == name)
+    let action = if viewer.as_deref() == Some(name.as_str()) {
+        view! {
+            <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
+                <i class="ion-gear-a"></i>
+                " Edit Profile Settings"
+            </a>
         }
+        .into_any()
+    } else {
+        view! {
+            <FollowButton
+                username=name.clone()
+                following=profile.following
+                signed_in=viewer.is_some()
+            />
+        }
+        .into_any()
     };
     view! {
         <Title text=ssr_text(name.clone()) />
@@ -110,15 +119,7 @@ fn UserInfo(profile: Profile) -> impl IntoView {
                         <img src=avatar_url(profile.image.as_deref()) class="user-img" alt="" />
                         <h4>{name}</h4>
                         <p>{profile.bio.clone()}</p>
-                        <Show
-                            when=mine
-                            fallback=move || view! { <FollowButton profile=profile.clone() /> }
-                        >
-                            <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
-                                <i class="ion-gear-a"></i>
-                                " Edit Profile Settings"
-                            </a>
-                        </Show>
+                        {action}
                     </div>
                 </div>
             </div>

@@ -1,34 +1,20 @@
 //! `/register`: create an account.
 
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 
-use crate::app::Auth;
-use crate::components::form::{AuthLayout, ValidatedForm};
+use crate::components::form::{AuthLayout, posted_errors, validated_form};
 use crate::model::user::{NewUser, PASSWORD_MAX, PASSWORD_MIN, USERNAME_MAX};
 use crate::server::user::Register;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let register = ServerAction::<Register>::new();
-    expect_context::<Auth>().track(register);
-    let form = ValidatedForm::new(register, |args: &Register| {
-        NewUser {
-            username: args.username.clone(),
-            email: args.email.clone(),
-            password: args.password.clone(),
-        }
-        .normalized()
-        .validate()
-    });
     view! {
         <AuthLayout
             heading="Sign up"
             switch_href="/login"
             switch_text="Have an account?"
-            messages=form.messages
         >
-            <form method="post" action=Register::PATH on:submit=form.on_submit() novalidate>
+            <RegisterForm messages={posted_errors::<Register>()}>
                             <fieldset class="form-group">
                                 <label for="register-username">"Username"</label>
                                 <input
@@ -69,14 +55,29 @@ pub fn RegisterPage() -> impl IntoView {
                                     )}
                                 </small>
                             </fieldset>
-                            <button
-                                class="btn btn-lg btn-primary pull-xs-right"
-                                type="submit"
-                                disabled=move || register.pending().get()
-                            >
+                            <button class="btn btn-lg btn-primary pull-xs-right" type="submit">
                                 "Sign up"
                             </button>
-                        </form>
+            </RegisterForm>
         </AuthLayout>
     }
+}
+
+/// The sign-up form (an island), checked in the browser first by the same rules the server
+/// applies (all but the common-password list, which stays on the server).
+#[island]
+fn RegisterForm(messages: Vec<String>, children: Children) -> impl IntoView {
+    validated_form(
+        messages,
+        |args: &Register| {
+            NewUser {
+                username: args.username.clone(),
+                email: args.email.clone(),
+                password: args.password.clone(),
+            }
+            .normalized()
+            .validate()
+        },
+        children,
+    )
 }

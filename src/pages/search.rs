@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+use crate::app::Auth;
 use crate::components::article::{ArticlePreview, Pagination, set_status};
 use crate::components::form::title_text;
 use crate::components::{avatar_url, percent_encode, thousands};
@@ -27,6 +28,7 @@ pub fn SearchPage() -> impl IntoView {
     let q = Memo::new(move |_| query.read().get("q").unwrap_or_default());
     let page = page_param();
     let results = Resource::new(move || (q.get(), page.get()), |(q, page)| search(q, page));
+    let auth = expect_context::<Auth>();
     view! {
         <Title text=title_text(q, |q| format!("Search: {q}")) />
         <div class="search-page">
@@ -47,8 +49,11 @@ pub fn SearchPage() -> impl IntoView {
                 </form>
                 <Transition fallback=|| view! { <p>"Searching..."</p> }>
                     {move || Suspend::new(async move {
+                        let signed_in = auth.signed_in().await.is_some();
                         match results.await {
-                            Ok(found) => view! { <Results found q=q.get_untracked() /> }.into_any(),
+                            Ok(found) => {
+                                view! { <Results found q=q.get_untracked() signed_in /> }.into_any()
+                            }
                             Err(error) => {
                                 set_status(&error);
                                 view! { <p class="error-messages">{error.messages().join("; ")}</p> }.into_any()
@@ -62,7 +67,7 @@ pub fn SearchPage() -> impl IntoView {
 }
 
 #[component]
-fn Results(found: SearchResults, q: String) -> impl IntoView {
+fn Results(found: SearchResults, q: String, signed_in: bool) -> impl IntoView {
     if q.trim().is_empty() {
         return view! { <p class="search-empty">"Type a word to search for."</p> }.into_any();
     }
@@ -113,7 +118,7 @@ fn Results(found: SearchResults, q: String) -> impl IntoView {
                         }}
                     </p>
                     {articles.items.into_iter().map(|hit| view! {
-                        <ArticlePreview article=hit.summary snippet=hit.snippet />
+                        <ArticlePreview article=hit.summary snippet=hit.snippet signed_in />
                     }).collect_view()}
                     <Pagination page pages href />
                 }.into_any()

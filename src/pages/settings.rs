@@ -2,26 +2,23 @@
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
 
 use crate::app::Auth;
-use crate::components::form::{ErrorMessages, ValidatedForm, ssr_text};
+use crate::components::form::{ErrorMessages, posted_errors, ssr_text, validated_form};
 use crate::model::user::{BIO_MAX, SessionUser, SettingsPatch};
 use crate::server::user::{Logout, SignOutEverywhere, UpdateSettings};
+
+/// The address the settings form leads to once saved: the page again, saying so.
+pub const SAVED_HREF: &str = "/settings?saved=1";
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    // Created here, outside the Transition, so they outlive the form's re-render when the
-    // saved user comes back.
-    let save = ServerAction::<UpdateSettings>::new();
-    let logout = ServerAction::<Logout>::new();
-    let everywhere = ServerAction::<SignOutEverywhere>::new();
-    auth.track(save);
-    auth.track(logout);
-    auth.track(everywhere);
+    let query = use_query_map();
+    let saved = query.read_untracked().get("saved").is_some();
     view! {
         <Title text="Settings" />
         <div class="settings-page">
@@ -32,9 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
                         <Transition fallback=|| view! { <p>"Loading your settings..."</p> }>
                             {move || Suspend::new(async move {
                                 match auth.user.await {
-                                    Ok(Some(user)) => {
-                                        view! { <SettingsForm user save logout everywhere /> }.into_any()
-                                    }
+                                    Ok(Some(user)) => view! { <SettingsFields user saved /> }.into_any(),
                                     Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                                     Err(error) => {
                                         view! { <ErrorMessages messages=error.messages() /> }
@@ -51,33 +46,17 @@ pub fn SettingsPage() -> impl IntoView {
 }
 
 #[component]
-fn SettingsForm(
-    user: SessionUser,
-    save: ServerAction<UpdateSettings>,
-    logout: ServerAction<Logout>,
-    everywhere: ServerAction<SignOutEverywhere>,
-) -> impl IntoView {
-    let form = ValidatedForm::new(save, |args: &UpdateSettings| {
-        SettingsPatch {
-            image: args.image.clone(),
-            username: args.username.clone(),
-            bio: args.bio.clone(),
-            email: args.email.clone(),
-            password: args.password.clone(),
-            current_password: args.current_password.clone(),
-        }
-        .normalized()
-        .validate()
-    });
-    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+fn SettingsFields(user: SessionUser, saved: bool) -> impl IntoView {
+    let messages = posted_errors::<UpdateSettings>();
+    let logout = ServerAction::<Logout>::new();
+    let everywhere = ServerAction::<SignOutEverywhere>::new();
     view! {
-        <ErrorMessages messages=form.messages />
-        <Show when=saved>
+        {(saved && messages.is_empty()).then(|| view! {
             <p class="success-message" role="status">
                 "Your settings were saved."
             </p>
-        </Show>
-        <form method="post" action=UpdateSettings::PATH on:submit=form.on_submit() novalidate>
+        })}
+        <SettingsForm messages>
             <fieldset>
                 <fieldset class="form-group">
                     <label for="settings-image">"Profile picture URL"</label>
@@ -153,15 +132,11 @@ fn SettingsForm(
                         "Needed only to change your email or password."
                     </small>
                 </fieldset>
-                <button
-                    class="btn btn-lg btn-primary pull-xs-right"
-                    type="submit"
-                    disabled=move || save.pending().get()
-                >
+                <button class="btn btn-lg btn-primary pull-xs-right" type="submit">
                     "Update Settings"
                 </button>
             </fieldset>
-        </form>
+        </SettingsForm>
         <hr />
         <div class="sign-out-actions">
             <ActionForm action=logout>
@@ -180,4 +155,26 @@ fn SettingsForm(
             </ActionForm>
         </div>
     }
+}
+
+/// The settings form (an island), checked in the browser first by the same rules the server
+/// applies. Saved, it leads to `SAVED_HREF`.
+#[island]
+fn SettingsForm(messages: Vec<String>, children: Children) -> impl IntoView {
+    validated_form(
+        messages,
+        |args: &UpdateSettings| {
+            SettingsPatch {
+                image: args.image.clone(),
+                username: args.username.clone(),
+                bio: args.bio.clone(),
+                email: args.email.clone(),
+                password: args.password.clone(),
+                current_password: args.current_password.clone(),
+            }
+            .normalized()
+            .validate()
+        },
+        children,
+    )
 }

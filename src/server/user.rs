@@ -54,8 +54,8 @@ pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
     Ok(user.map(|u| u.into_session_user()))
 }
 
-/// Saves the settings form. A new password ends every other session of the user; this one
-/// continues under a fresh id.
+/// Saves the settings form, then leads back to it, saying so. A new password ends every other
+/// session of the user; this one continues under a fresh id.
 #[server(prefix = "/rpc", endpoint = "update_settings")]
 pub async fn update_settings(
     image: String,
@@ -83,6 +83,7 @@ pub async fn update_settings(
     if outcome.password_changed {
         session::sign_in(&session, user_id).await?;
     }
+    leptos_axum::redirect(crate::pages::settings::SAVED_HREF);
     Ok(outcome.user.into_session_user())
 }
 

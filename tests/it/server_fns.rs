@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::{ORIGIN, PASSWORD, TestApp};
 use leptos::server_fn::ServerFn;
+use quire::pages::settings::SAVED_HREF;
 use quire::server::user::{CurrentUser, Login, Logout, Register, UpdateSettings};
 
 const CROSS_SITE: &[(&str, &str)] = &[
@@ -315,6 +316,12 @@ async fn settings_save_the_profile() {
     form[0] = ("image", "https://example.test/me.png");
     let response = app.call::<UpdateSettings>(&form, Some(&cookie)).await;
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    // The form's island follows the redirect to the page that says it was saved.
+    assert_eq!(response.header("location"), Some(SAVED_HREF));
+    assert!(
+        response.header("serverfnredirect").is_some(),
+        "{response:?}"
+    );
     let user = response.json();
     assert_eq!(user["username"], "alice_b");
     assert_eq!(user["bio"], "I write about Rust.");
@@ -605,8 +612,98 @@ async fn a_no_js_success_returns_to_the_form_without_the_old_error() {
         .unwrap();
     let response = app.send(request).await;
     assert_eq!(response.status, StatusCode::FOUND);
-    assert_eq!(
-        response.header("location"),
-        Some(format!("{ORIGIN}/settings").as_str())
+    assert_eq!(response.header("location"), Some(SAVED_HREF));
+}
+
+#[tokio::test]
+async fn the_settings_page_says_when_it_was_saved() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let app = TestApp::new().await;
+    let cookie = app.register("alice").await;
+    let saved = "Your settings were saved.";
+    let page = app.get(SAVED_HREF, Some(&cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(saved), "{}", page.body);
+    let page = app.get("/settings", Some(&cookie)).await;
+    assert!(!page.body.contains(saved));
+    // Not when a later post without JavaScript failed and came back to that address.
+    let request = Request::post(UpdateSettings::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, format!("{ORIGIN}{SAVED_HREF}"))
+        .header(header::COOKIE, &cookie)
+        .header("origin", ORIGIN)
+        .body(Body::from(
+            "image=&username=alice&bio=&email=nope&password=&current_password=",
+        ))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    let back = response.header("location").expect("a redirect").to_owned();
+    let page = app
+        .get(back.trim_start_matches(ORIGIN), Some(&cookie))
+        .await;
+    assert!(
+        page.body.contains("email is invalid"),
+        "{back}: {}",
+        page.body
     );
+    assert!(!page.body.contains(saved), "{back}");
+}
+
+#[tokio::test]
+async fn only_the_interactive_parts_hydrate() {
+    let app = TestApp::new().await;
+    let token = app.api_user("alice").await;
+    let slug = app.api_article(&token, "Islands", &[]).await;
+    let cookie = app.login("alice").await;
+    let reader = app.register("bob").await;
+
+    // Signed out: the favorite button is an island told to link to the sign-in page; the
+    // article itself is plain HTML, and the page loads the islands' script.
+    let page = app.get(&format!("/article/{slug}"), None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let islands = islands_in(&page.body);
+    assert_eq!(
+        islands,
+        [
+            "FollowButton",
+            "FavoriteButton",
+            "FollowButton",
+            "FavoriteButton"
+        ],
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("&quot;signed_in&quot;:false"));
+    assert!(page.body.contains("__hydrateIsland"), "the islands loader");
+
+    // Signed in, the same buttons are forms.
+    let page = app.get(&format!("/article/{slug}"), Some(&reader)).await;
+    assert!(page.body.contains("&quot;signed_in&quot;:true"));
+    assert!(page.body.contains("class=\"favorite-form\""));
+
+    // The forms are islands around server-rendered fields.
+    for (path, island) in [("/login", "LoginForm"), ("/register", "RegisterForm")] {
+        let page = app.get(path, None).await;
+        assert_eq!(islands_in(&page.body), [island], "{path}");
+    }
+    let page = app.get("/settings", Some(&cookie)).await;
+    assert_eq!(islands_in(&page.body), ["SettingsForm"]);
+    let page = app.get("/editor", Some(&cookie)).await;
+    assert_eq!(
+        islands_in(&page.body),
+        ["ArticleForm", "MarkdownEditor", "TagEditor"]
+    );
+    let page = app.get("/", None).await;
+    assert_eq!(islands_in(&page.body), ["FavoriteButton"]);
+}
+
+/// The names of the islands in a page, in order.
+fn islands_in(html: &str) -> Vec<&str> {
+    html.split("<leptos-island data-component=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('_').next())
+        .collect()
 }
