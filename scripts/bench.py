@@ -4,13 +4,14 @@
 1. Seeds a database of 10,000 and one of 1,000,000 articles with the release CLI (10,000
    users, Markdown bodies of 1-10 KB, 3 tags each from 500, comments, favorites, follows),
    or reuses them. They live in BENCH_DIR (default ~/.cache/quire/bench).
-2. For each, serves it with the release binary and drives every reading page with wrk at 32
-   connections: requests/s, p50, p99, errors. Then the same pages once more with the page
-   cache off, one request at a time, for what rendering them costs. Each page is measured in
-   BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS (default 4) or BENCH_COLD_SECONDS
-   (default 2), the pages taking turns, and each figure is the median of its rounds: a
-   passing disturbance on a shared machine then moves one round, not the result. The server's
-   peak RSS (VmHWM) is read at the end.
+2. Serves both with the release binary, one server each, and drives every reading page with
+   wrk at 32 connections: requests/s, p50, p99, errors. Then the same pages once more with
+   the page cache off, one request at a time, for what rendering them costs. Each page is
+   measured in BENCH_ROUNDS (default 3) rounds of BENCH_SECONDS (default 4) or
+   BENCH_COLD_SECONDS (default 2), the pages taking turns and each page measured on both
+   databases in a row, and each figure is the median of its rounds: a passing disturbance on
+   a shared machine then moves one round, not the result, and a slower machine later in the
+   run moves both sizes alike. Each server's peak RSS (VmHWM) is read at the end.
 3. The ceiling: `quire ceiling`, a bare axum handler with a fixed body the size of the home
    page, measured with the same wrk command; every figure is also a ratio to it.
 4. Writes on the 1,000,000-article database: favorite toggles, then comment posts, at 32
@@ -176,26 +177,41 @@ def wrk(url: str, seconds: int, connections: int = CONNECTIONS, threads: int = T
     return r
 
 
-def rounds(base: str, pages: list[tuple[str, str, dict[str, str]]], seconds: int, **kw) -> dict:
-    """Every page for `seconds`, ROUNDS times, the pages taking turns (after a 1 s warm-up
-    each); per page, the median of the rounds' requests/s, p50 and p99, and all their errors."""
-    for _, path, headers in pages:
-        wrk(base + path, 1, headers=headers, **kw)
-    runs: dict[str, list[dict]] = {name: [] for name, _, _ in pages}
-    for _ in range(ROUNDS):
-        for name, path, headers in pages:
-            runs[name].append(wrk(base + path, seconds, headers=headers, **kw))
-    return {
-        name: {
-            "rps": statistics.median(r["rps"] for r in rs),
-            "p50_us": statistics.median(r["p50_us"] for r in rs),
-            "p99_us": statistics.median(r["p99_us"] for r in rs),
-            "errors": sum(r["errors"] for r in rs),
-            "requests": sum(r["requests"] for r in rs),
-            "rounds": rs,
+Pages = list[tuple[str, str, dict[str, str]]]
+
+
+def rounds(sides: list[tuple[str, Pages]], seconds: int, **kw) -> list[dict]:
+    """Every page of every side (a server's base address and its pages, the same names on each
+    side) for `seconds`, ROUNDS times, after a 1 s warm-up each. Within a round the pages take
+    turns, and each page is measured on every side in a row, the sides in turn going first: a
+    change in the machine's speed over the minutes of a run then moves the sides alike, and
+    their ratio stays true. Per side and page: the median of the rounds' requests/s, p50 and
+    p99, and all their errors."""
+    for base, pages in sides:
+        for _, path, headers in pages:
+            wrk(base + path, 1, headers=headers, **kw)
+    runs: list[dict[str, list[dict]]] = [{name: [] for name, _, _ in pages} for _, pages in sides]
+    for turn in range(ROUNDS):
+        for i in range(len(sides[0][1])):
+            order = list(range(len(sides)))
+            for s in order[turn % len(order):] + order[:turn % len(order)]:
+                base, pages = sides[s]
+                name, path, headers = pages[i]
+                runs[s][name].append(wrk(base + path, seconds, headers=headers, **kw))
+    return [
+        {
+            name: {
+                "rps": statistics.median(r["rps"] for r in rs),
+                "p50_us": statistics.median(r["p50_us"] for r in rs),
+                "p99_us": statistics.median(r["p99_us"] for r in rs),
+                "errors": sum(r["errors"] for r in rs),
+                "requests": sum(r["requests"] for r in rs),
+                "rounds": rs,
+            }
+            for name, rs in side.items()
         }
-        for name, rs in runs.items()
-    }
+        for side in runs
+    ]
 
 
 def sign_in(base: str, email: str) -> str:
@@ -267,34 +283,47 @@ def check_pages(base: str, pages: list[tuple[str, str, dict[str, str]]]) -> None
         sys.exit("the signed-in home page does not show a signed-in navbar")
 
 
-def read_pass(db: Path, articles: int) -> dict:
-    say(f"\n== {articles:,} articles: reading pages, 32 connections, {ROUNDS} rounds of {SECONDS} s each")
-    server = quire(db, PORT, cache=True)
+def read_pass(dbs: list[Path]) -> list[dict]:
+    """Every database served at once, each by its own server, measured in the same rounds."""
+    sizes = " and ".join(f"{n:,}" for n in SIZES)
+    say(f"\n== {sizes} articles: reading pages, 32 connections, {ROUNDS} rounds of {SECONDS} s each")
+    servers = [quire(db, PORT + i, cache=True) for i, db in enumerate(dbs)]
     try:
-        pages = targets(db, server.base)
-        check_pages(server.base, pages)
-        home_bytes = len(get(server.base + "/")[1])
-        results = rounds(server.base, pages, SECONDS)
+        sides = [(server.base, targets(db, server.base)) for server, db in zip(servers, dbs)]
+        for base, pages in sides:
+            check_pages(base, pages)
+        home_bytes = [len(get(base + "/")[1]) for base, _ in sides]
+        served = rounds(sides, SECONDS)
+        rss = [server.peak_rss_mb() for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
+    for articles, results, peak, size in zip(SIZES, served, rss, home_bytes):
+        say(f"  at {articles:,} articles")
         for name, r in results.items():
             say(f"  {name:<30} {r['rps']:>9,.0f} req/s  p50 {r['p50_us'] / 1000:6.2f} ms  p99 {r['p99_us'] / 1000:6.2f} ms  errors {r['errors']}")
-        rss = server.peak_rss_mb()
-        say(f"  peak RSS {rss:.1f} MB; home page {home_bytes:,} bytes")
-    finally:
-        server.stop()
+        say(f"  peak RSS {peak:.1f} MB; home page {size:,} bytes")
 
-    say(f"== {articles:,} articles: the same pages rendered (page cache off), 1 connection, {ROUNDS} rounds of {COLD_SECONDS} s each")
-    server = quire(db, PORT, cache=False)
+    say(f"== {sizes} articles: the same pages rendered (page cache off), 1 connection, {ROUNDS} rounds of {COLD_SECONDS} s each")
+    servers = [quire(db, PORT + i, cache=False) for i, db in enumerate(dbs)]
     try:
-        pages = targets(db, server.base)
-        cold = rounds(server.base, pages, COLD_SECONDS, connections=1, threads=1)
+        sides = [(server.base, targets(db, server.base)) for server, db in zip(servers, dbs)]
+        rendered = rounds(sides, COLD_SECONDS, connections=1, threads=1)
+        cold_rss = [server.peak_rss_mb() for server in servers]
+    finally:
+        for server in servers:
+            server.stop()
+    for articles, cold in zip(SIZES, rendered):
+        say(f"  at {articles:,} articles")
         for name, r in cold.items():
             say(f"  {name:<30} p50 {r['p50_us'] / 1000:7.2f} ms  p99 {r['p99_us'] / 1000:7.2f} ms  ({r['rps']:,.0f} req/s)  errors {r['errors']}")
-        cold_rss = server.peak_rss_mb()
-    finally:
-        server.stop()
-    return {"articles": articles, "home_bytes": home_bytes, "pages": results, "rendered": cold,
-            "peak_rss_mb": rss, "rendered_peak_rss_mb": cold_rss,
-            "paths": {name: path for name, path, _ in pages}}
+    return [
+        {"articles": articles, "home_bytes": size, "pages": results, "rendered": cold,
+         "peak_rss_mb": peak, "rendered_peak_rss_mb": cold_peak,
+         "paths": {name: path for name, path, _ in pages}}
+        for articles, size, results, cold, peak, cold_peak, (_, pages)
+        in zip(SIZES, home_bytes, served, rendered, rss, cold_rss, sides)
+    ]
 
 
 def ceiling(body_bytes: int) -> dict:
@@ -302,7 +331,7 @@ def ceiling(body_bytes: int) -> dict:
     server = Server(["ceiling", "--addr", f"127.0.0.1:{CEILING_PORT}", "--bytes", str(body_bytes)],
                     CEILING_PORT, {}, DIR / "ceiling.log")
     try:
-        r = rounds(server.base, [("ceiling", "/", {})], SECONDS)["ceiling"]
+        r = rounds([(server.base, [("ceiling", "/", {})])], SECONDS)[0]["ceiling"]
     finally:
         server.stop()
     say(f"  {r['rps']:,.0f} req/s  p50 {r['p50_us'] / 1000:.2f} ms  p99 {r['p99_us'] / 1000:.2f} ms  errors {r['errors']}")
@@ -444,8 +473,7 @@ def main() -> int:
         sys.exit("no release binary: run `make build` first")
     ensure_tools()
     small_db, big_db = (seed(n) for n in SIZES)
-    small = read_pass(small_db, SIZES[0])
-    big = read_pass(big_db, SIZES[1])
+    small, big = read_pass([small_db, big_db])
     top = ceiling(big["home_bytes"])
     writes = write_pass(big_db) if WRITE_SECONDS > 0 else None
     fe = front_end(small_db)
