@@ -127,8 +127,8 @@ pub fn AuthLayout(
 /// The server reads a page's title after the page has rendered, and by then the page's own
 /// reactive values may already be disposed (under load this happened often enough to turn
 /// one search page in a thousand into a 500). So a disposed `value` gives the text it had
-/// when the title was made: on the server it never changes, and in the browser the page
-/// owning it is alive whenever its title is read.
+/// when the title was made, which is the same text: pages render on the server only, so it
+/// never changes.
 pub fn title_text(
     value: Memo<String>,
     format: impl Fn(&str) -> String + Send + Sync + 'static,
@@ -140,8 +140,8 @@ pub fn title_text(
 /// Text for the two places Leptos 0.8 writes unescaped during server rendering: `<textarea>`
 /// children and leptos_meta's `<Title>` (security.md §1.7). A value holding
 /// `</textarea><script>` or `</title><script>` would break out of its element, so it is
-/// escaped there; the browser decodes it back to the same text. In the browser the text is set
-/// through the DOM and needs no escaping.
+/// escaped there; the browser decodes it back to the same text. In an island hydrating in the
+/// browser (the editor's body) the text is set through the DOM and needs no escaping.
 pub fn ssr_text(text: String) -> String {
     #[cfg(feature = "ssr")]
     {

@@ -41,9 +41,7 @@ pub fn SearchPage() -> impl IntoView {
                         name="q"
                         aria-label="Search articles and authors"
                         placeholder="Words from a title, a text, a tag or an author"
-                        // The attribute for the server-rendered page, the property after.
                         value=move || q.get()
-                        prop:value=move || q.get()
                     />
                     <button class="btn btn-lg btn-primary" type="submit">"Search"</button>
                 </form>
