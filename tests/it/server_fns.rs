@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use common::{ORIGIN, PASSWORD, TestApp};
 use leptos::server_fn::ServerFn;
 use quire::pages::settings::SAVED_HREF;
+use quire::server::article::SaveArticle;
 use quire::server::user::{CurrentUser, Login, Logout, Register, UpdateSettings};
 
 const CROSS_SITE: &[(&str, &str)] = &[
@@ -578,6 +579,45 @@ async fn plain_form_posts_redirect_without_javascript() {
         page.body
     );
     assert!(page.body.contains("email or password is invalid"));
+}
+
+#[tokio::test]
+async fn a_refused_article_without_javascript_comes_back_to_the_editor_with_its_errors() {
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    let app = TestApp::new().await;
+    let cookie = app.register("alice").await;
+    let request = Request::post(SaveArticle::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "text/html")
+        .header(header::REFERER, format!("{ORIGIN}/editor"))
+        .header(header::COOKIE, &cookie)
+        .header("origin", ORIGIN)
+        .body(Body::from(
+            "slug=&title=&description=d&body=Some+text&tags=&tag_input=",
+        ))
+        .expect("request");
+    let response = app.send(request).await;
+    assert_eq!(response.status, StatusCode::FOUND);
+    let back = response.header("location").expect("a redirect").to_owned();
+    assert!(back.starts_with(&format!("{ORIGIN}/editor?")), "{back}");
+    let page = app
+        .get(back.trim_start_matches(ORIGIN), Some(&cookie))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // Rendered in the list, and handed to the form's island, so hydrating keeps it.
+    assert!(
+        page.body.contains("<li>title can't be blank</li>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("data-component=\"ArticleForm_"));
+    assert!(
+        page.body
+            .contains("data-props=\"{&quot;messages&quot;:[&quot;title can't be blank&quot;]}\""),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
