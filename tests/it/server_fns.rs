@@ -536,36 +536,25 @@ async fn unknown_addresses_get_a_real_404_page() {
 
 #[tokio::test]
 async fn plain_form_posts_redirect_without_javascript() {
-    use axum::body::Body;
-    use axum::http::{Request, header};
     let app = TestApp::new().await;
-    let form = format!(
-        "username=alice&email=alice%40example.test&password={}",
-        PASSWORD.replace(' ', "+")
-    );
-    let request = Request::post(Register::PATH)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, format!("{ORIGIN}/register"))
-        .header("origin", ORIGIN)
-        .body(Body::from(form))
-        .unwrap();
-    let response = app.send(request).await;
+    let form = [
+        ("username", "alice"),
+        ("email", "alice@example.test"),
+        ("password", PASSWORD),
+    ];
+    let response = app
+        .post_without_js::<Register>(&form, "/register", None)
+        .await;
     assert_eq!(response.status, StatusCode::FOUND);
     assert_eq!(response.header("location"), Some("/"));
     assert!(response.session_cookie().is_some());
 
     // An error goes back to the form, carried in the URL for the server-rendered page.
-    let request = Request::post(Login::PATH)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, format!("{ORIGIN}/login"))
-        .header("origin", ORIGIN)
-        .body(Body::from(
-            "email=alice%40example.test&password=wrong+password",
-        ))
-        .unwrap();
-    let response = app.send(request).await;
+    let form = [
+        ("email", "alice@example.test"),
+        ("password", "wrong password"),
+    ];
+    let response = app.post_without_js::<Login>(&form, "/login", None).await;
     assert_eq!(response.status, StatusCode::FOUND);
     let location = response.header("location").unwrap().to_owned();
     assert!(
@@ -583,21 +572,19 @@ async fn plain_form_posts_redirect_without_javascript() {
 
 #[tokio::test]
 async fn a_refused_article_without_javascript_comes_back_to_the_editor_with_its_errors() {
-    use axum::body::Body;
-    use axum::http::{Request, header};
     let app = TestApp::new().await;
     let cookie = app.register("alice").await;
-    let request = Request::post(SaveArticle::PATH)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, format!("{ORIGIN}/editor"))
-        .header(header::COOKIE, &cookie)
-        .header("origin", ORIGIN)
-        .body(Body::from(
-            "slug=&title=&description=d&body=Some+text&tags=&tag_input=",
-        ))
-        .expect("request");
-    let response = app.send(request).await;
+    let form = [
+        ("slug", ""),
+        ("title", ""),
+        ("description", "d"),
+        ("body", "Some text"),
+        ("tags", ""),
+        ("tag_input", ""),
+    ];
+    let response = app
+        .post_without_js::<SaveArticle>(&form, "/editor", Some(&cookie))
+        .await;
     assert_eq!(response.status, StatusCode::FOUND);
     let back = response.header("location").expect("a redirect").to_owned();
     assert!(back.starts_with(&format!("{ORIGIN}/editor?")), "{back}");
@@ -633,32 +620,18 @@ async fn healthz_reports_the_database() {
 
 #[tokio::test]
 async fn a_no_js_success_returns_to_the_form_without_the_old_error() {
-    use axum::body::Body;
-    use axum::http::{Request, header};
     let app = TestApp::new().await;
     let cookie = app.register("alice").await;
-    let request = Request::post(UpdateSettings::PATH)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .header(
-            header::REFERER,
-            format!("{ORIGIN}/settings?__path=x&__err=y"),
-        )
-        .header(header::COOKIE, &cookie)
-        .header("origin", ORIGIN)
-        .body(Body::from(
-            "image=&username=alice&bio=hi&email=alice%40example.test&password=&current_password=",
-        ))
-        .unwrap();
-    let response = app.send(request).await;
+    let form = settings("alice", "alice@example.test", "hi");
+    let response = app
+        .post_without_js::<UpdateSettings>(&form, "/settings?__path=x&__err=y", Some(&cookie))
+        .await;
     assert_eq!(response.status, StatusCode::FOUND);
     assert_eq!(response.header("location"), Some(SAVED_HREF));
 }
 
 #[tokio::test]
 async fn the_settings_page_says_when_it_was_saved() {
-    use axum::body::Body;
-    use axum::http::{Request, header};
     let app = TestApp::new().await;
     let cookie = app.register("alice").await;
     let saved = "Your settings were saved.";
@@ -668,17 +641,10 @@ async fn the_settings_page_says_when_it_was_saved() {
     let page = app.get("/settings", Some(&cookie)).await;
     assert!(!page.body.contains(saved));
     // Not when a later post without JavaScript failed and came back to that address.
-    let request = Request::post(UpdateSettings::PATH)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::ACCEPT, "text/html")
-        .header(header::REFERER, format!("{ORIGIN}{SAVED_HREF}"))
-        .header(header::COOKIE, &cookie)
-        .header("origin", ORIGIN)
-        .body(Body::from(
-            "image=&username=alice&bio=&email=nope&password=&current_password=",
-        ))
-        .expect("request");
-    let response = app.send(request).await;
+    let form = settings("alice", "nope", "");
+    let response = app
+        .post_without_js::<UpdateSettings>(&form, SAVED_HREF, Some(&cookie))
+        .await;
     assert_eq!(response.status, StatusCode::FOUND);
     let back = response.header("location").expect("a redirect").to_owned();
     let page = app

@@ -178,6 +178,30 @@ impl TestApp {
             .await
     }
 
+    /// Posts `form` to server function `F` as a browser without JavaScript does: a plain form
+    /// post from the page at `from` (a path), which the answer redirects back to or onwards.
+    pub async fn post_without_js<F: ServerFn>(
+        &self,
+        form: &[(&str, &str)],
+        from: &str,
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let mut request = Request::post(F::PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, format!("{ORIGIN}{from}"))
+            .header("origin", ORIGIN);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(
+            request
+                .body(Body::from(serde_urlencoded(form)))
+                .expect("request"),
+        )
+        .await
+    }
+
     /// Registers `name` (email `name@example.test`) and returns the session cookie.
     pub async fn register(&self, name: &str) -> String {
         let email = format!("{name}@example.test");
