@@ -9,6 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use sqlx::sqlite::SqliteConnectOptions;
 
+use crate::client::TrustedProxies;
+
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/quire.db";
 const SECRET_FILE: &str = "quire.secret";
 const SECRET_LEN: usize = 64;
@@ -46,6 +48,9 @@ pub struct Config {
     /// Memory for rendered pages and API reads kept until the next write (`QUIRE_PAGE_CACHE_MB`,
     /// in MiB; 0 turns the cache off).
     pub page_cache_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`QUIRE_TRUSTED_PROXIES`,
+    /// addresses and ranges, comma-separated); none by default, and the header is ignored.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
@@ -84,6 +89,10 @@ impl Config {
                 .ok()
                 .and_then(|mb| mb.checked_mul(1024 * 1024))
                 .context("QUIRE_PAGE_CACHE_MB is too large")?,
+            trusted_proxies: TrustedProxies::parse(
+                &var("QUIRE_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .context("QUIRE_TRUSTED_PROXIES")?,
         })
     }
 
@@ -103,6 +112,7 @@ impl Config {
             metrics_token: None,
             min_free_disk_bytes: 0,
             page_cache_bytes: 4 * 1024 * 1024,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 

@@ -24,6 +24,7 @@ use tracing::Instrument;
 
 use crate::app::{App, shell};
 use crate::auth::limiter::Limiter;
+use crate::client::{ClientIp, TrustedProxies};
 use crate::db::session::SqliteSessionStore;
 use crate::error::AppError;
 use crate::observe;
@@ -98,6 +99,7 @@ pub fn harden(app: Router<AppState>, state: AppState) -> Router {
         origin: config.public_url.as_str().into(),
         writes: state.write_ip_limiter.clone(),
         timeout: config.request_timeout,
+        trusted: config.trusted_proxies.clone(),
     });
     app.layer(DefaultBodyLimit::max(security::BODY_LIMIT))
         .layer(CatchPanicLayer::custom(security::panic_page))
@@ -113,6 +115,7 @@ struct Edge {
     origin: Box<str>,
     writes: Arc<Limiter>,
     timeout: Duration,
+    trusted: TrustedProxies,
 }
 
 /// The outermost layer, one function rather than five layers: each layer clones the stack
@@ -121,8 +124,9 @@ struct Edge {
 ///
 /// 1. metrics and the request's log line (`observe::Tracking`), so they see every final status;
 /// 2. security headers with a fresh CSP nonce, on every answer, refusals and panics included;
-/// 3. the request timeout (408);
-/// 4. cross-site state-changing requests refused (403), then writes per address (429).
+/// 3. who the client is (`ClientIp`, behind trusted proxies too), for every rate limit;
+/// 4. the request timeout (408);
+/// 5. cross-site state-changing requests refused (403), then writes per address (429).
 async fn edge(State(edge): State<Arc<Edge>>, mut request: Request, next: Next) -> Response {
     let tracking = observe::Tracking::start(&mut request);
     let response = edge
@@ -138,6 +142,8 @@ impl Edge {
         let private = self.policy.is_private(&request);
         let api = security::is_api(request.uri().path());
         request.extensions_mut().insert(nonce.clone());
+        let client = ClientIp::of(&request, &self.trusted);
+        request.extensions_mut().insert(client);
         let mut response = match self.refusal(&request) {
             Some(refusal) => refusal,
             None => match tokio::time::timeout(self.timeout, next.run(request)).await {

@@ -7,7 +7,7 @@
 //!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
 //!   `server` (server functions: HTTP calls in the browser, service calls on the server).
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
+//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts), `client` (who sent a request, behind trusted proxies too), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
 //!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
 //! - Also server only: `observe` (request ids, one log line per request, `/metrics` and
 //!   `/healthz`) and `ops` (backup, restore and demo data behind the command line).
@@ -30,6 +30,8 @@ pub mod auth;
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod cli;
+#[cfg(feature = "ssr")]
+pub mod client;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]

@@ -10,17 +10,17 @@
 //!   the caller reads; `panic_page`: a panic becomes a 500 page;
 //! - the body limit (`BODY_LIMIT`, 413) and the header-read timeout of the server loop.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use leptos::prelude::{provide_context, use_context};
 
 use crate::auth::limiter::Limiter;
+use crate::client::ClientIp;
 use crate::error::AppError;
 
 /// Bodies outside `/api` (server functions, forms) are refused with 413 past this size. The
@@ -188,8 +188,8 @@ pub fn refuse_write(limiter: &Limiter, request: &Request) -> Option<Response> {
     }
     let client = request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string());
+        .get::<ClientIp>()
+        .map_or_else(|| "local".to_owned(), |c| c.limit_key());
     let error = limiter.attempt(&format!("ip:{client}")).err()?;
     tracing::warn!(client, path = request.uri().path(), "write rate limit");
     Some(refuse(is_api(request.uri().path()), error))

@@ -1,12 +1,10 @@
-//! What REST handlers take from a request: the token's user, the JSON body, the list query and
-//! the client's address. Every rejection is an `AppError`, so it answers in the contract's
-//! `{"errors": {...}}` shape with a 4xx status.
-
-use std::net::SocketAddr;
+//! What REST handlers take from a request: the token's user, the JSON body and the list query
+//! (the client's address is `client::ClientIp`). Every rejection is an `AppError`, so it
+//! answers in the contract's `{"errors": {...}}` shape with a 4xx status.
 
 use axum::body::Bytes;
 use axum::extract::{
-    ConnectInfo, FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Query, Request,
+    FromRequest, FromRequestParts, OptionalFromRequestParts, Path, Query, Request,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
@@ -86,22 +84,6 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             Ok(Path(value)) => Ok(Self(value)),
             Err(rejection) => Err(AppError::BadRequest(rejection.body_text())),
         }
-    }
-}
-
-/// The client's address, for rate limits ("local" for in-process requests without a socket).
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map_or_else(|| "local".to_owned(), |info| info.0.ip().to_string()),
-        ))
     }
 }
 

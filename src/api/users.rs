@@ -5,8 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
-use super::extract::{ApiJson, ApiUser, ClientAddr};
+use super::extract::{ApiJson, ApiUser};
 use super::wire::{LoginRequest, RegisterRequest, UpdateUserRequest, UserEnvelope};
+use crate::client::ClientIp;
 use crate::error::AppResult;
 use crate::model::user::{Credentials, NewUser};
 use crate::service::{self, user::Requester};
@@ -14,7 +15,7 @@ use crate::state::AppState;
 
 pub async fn register(
     State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    client: ClientIp,
     ApiJson(request): ApiJson<RegisterRequest>,
 ) -> AppResult<(StatusCode, Json<UserEnvelope>)> {
     let new = NewUser {
@@ -22,7 +23,7 @@ pub async fn register(
         email: request.user.email.unwrap_or_default(),
         password: request.user.password.unwrap_or_default(),
     };
-    let user = service::user::register(&state, &client, new).await?;
+    let user = service::user::register(&state, &client.limit_key(), new).await?;
     let token = service::token::issue(&state, user.id).await?;
     Ok((
         StatusCode::CREATED,
@@ -32,14 +33,14 @@ pub async fn register(
 
 pub async fn login(
     State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    client: ClientIp,
     ApiJson(request): ApiJson<LoginRequest>,
 ) -> AppResult<Json<UserEnvelope>> {
     let credentials = Credentials {
         email: request.user.email.unwrap_or_default(),
         password: request.user.password.unwrap_or_default(),
     };
-    let user = service::user::login(&state, &client, credentials).await?;
+    let user = service::user::login(&state, &client.limit_key(), credentials).await?;
     let token = service::token::issue(&state, user.id).await?;
     Ok(Json(UserEnvelope::new(user, token.secret)))
 }

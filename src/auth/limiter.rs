@@ -1,5 +1,6 @@
-//! Fixed-window attempt counters for sign-in and sign-up, per client address and per account,
-//! with a hard cap on how many keys are remembered so memory stays bounded under a flood.
+//! Fixed-window attempt counters for sign-in, sign-up and writes, per client address and per
+//! account, with a hard cap on how many keys are remembered so memory stays bounded under a
+//! flood, and a flood cannot wipe the counts that are refusing someone.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -37,12 +38,7 @@ impl Limiter {
         }
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
         if counters.len() >= MAX_KEYS && !counters.contains_key(key) {
-            let window = self.window;
-            counters.retain(|_, (start, _)| now.duration_since(*start) < window);
-            if counters.len() >= MAX_KEYS {
-                // Still full of live keys: forget them rather than grow.
-                counters.clear();
-            }
+            self.make_room(&mut counters, now);
         }
         let entry = counters.entry(key.to_owned()).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
@@ -56,6 +52,24 @@ impl Limiter {
         }
         entry.1 += 1;
         Ok(())
+    }
+
+    /// Frees room in a full map, forgetting first the keys whose window has ended, then those
+    /// tried only once, then those the limit is not refusing. A flood of new keys (made-up
+    /// addresses or emails) therefore cannot reset the count of a key it is refusing. Only a
+    /// map full of refused keys, `limit` attempts each in one window, is cleared.
+    fn make_room(&self, counters: &mut HashMap<String, (Instant, u32)>, now: Instant) {
+        let window = self.window;
+        counters.retain(|_, (start, _)| now.duration_since(*start) < window);
+        for keep_from in [2.min(self.limit), self.limit] {
+            if counters.len() < MAX_KEYS {
+                return;
+            }
+            counters.retain(|_, (_, count)| *count >= keep_from);
+        }
+        if counters.len() >= MAX_KEYS {
+            counters.clear();
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -111,5 +125,24 @@ mod tests {
             limiter.attempt_at(&format!("ip:{i}"), t0).unwrap();
         }
         assert!(limiter.len() <= MAX_KEYS);
+    }
+
+    #[test]
+    fn a_flood_of_new_keys_does_not_reset_a_refused_or_busy_key() {
+        let limiter = Limiter::new(3, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            limiter.attempt_at("email:victim", t0).unwrap();
+        }
+        limiter.attempt_at("email:busy", t0).unwrap();
+        limiter.attempt_at("email:busy", t0).unwrap();
+        // Two floods of made-up keys, each filling the map, one attempt per key.
+        for i in 0..(2 * MAX_KEYS) {
+            limiter.attempt_at(&format!("email:{i}"), t0).unwrap();
+        }
+        assert!(limiter.len() <= MAX_KEYS);
+        assert!(limiter.attempt_at("email:victim", t0).is_err());
+        limiter.attempt_at("email:busy", t0).unwrap();
+        assert!(limiter.attempt_at("email:busy", t0).is_err());
     }
 }

@@ -1,13 +1,11 @@
 //! What a server function needs from its request: the app state, the client's address and
 //! the session, and the signed-in user.
 
-use std::net::SocketAddr;
-
-use axum::extract::ConnectInfo;
 use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use crate::auth::session;
+use crate::client::ClientIp;
 use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -18,11 +16,10 @@ pub async fn parts() -> AppResult<(AppState, String, Session)> {
         tracing::error!("AppState is missing from the server-function context");
         AppError::Internal
     })?;
-    let client = match leptos_axum::extract::<ConnectInfo<SocketAddr>>().await {
-        Ok(ConnectInfo(addr)) => addr.ip().to_string(),
-        // Only in-process tests have no socket.
-        Err(_) => "local".to_owned(),
-    };
+    // Set by `http::edge` for every request (`local` without a socket, in in-process tests).
+    let client = leptos_axum::extract::<ClientIp>()
+        .await
+        .map_or_else(|_| "local".to_owned(), ClientIp::limit_key);
     let session = leptos_axum::extract::<Session>().await.map_err(|e| {
         tracing::error!(error = %e, "the session layer is missing");
         AppError::Internal

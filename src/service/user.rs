@@ -30,9 +30,14 @@ pub struct SettingsOutcome {
 
 /// Counts an authentication attempt (`what`: sign-up or sign-in) from `client` for `account`,
 /// or refuses it.
+/// Refusals are logged with the client's address (never the account: a mistyped password
+/// can be in its place).
 fn limit(state: &AppState, what: &str, client: &str, account: &str) -> AppResult<()> {
-    state.ip_limiter.attempt(&format!("ip:{client}"))?;
-    state.account_limiter.attempt(&format!("{what}:{account}"))
+    state
+        .ip_limiter
+        .attempt(&format!("ip:{client}"))
+        .and_then(|()| state.account_limiter.attempt(&format!("{what}:{account}")))
+        .inspect_err(|_| tracing::warn!(client, what, "authentication rate limit"))
 }
 
 fn check_not_common(state: &AppState, password: &str) -> AppResult<()> {
@@ -104,7 +109,7 @@ pub async fn login(
             Ok(user)
         }
         _ => {
-            tracing::info!("sign-in refused: invalid credentials");
+            tracing::info!(client, "sign-in refused: invalid credentials");
             Err(AppError::InvalidCredentials)
         }
     }

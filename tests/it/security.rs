@@ -1,13 +1,16 @@
 //! Router tests for the security layers: headers on every answer (error paths included), the
-//! CSP nonce shared by header and scripts, private answers not stored, write rate limits, body
-//! limits, request and header-read timeouts, and a panic as a 500 page.
+//! CSP nonce shared by header and scripts, private answers not stored, write rate limits, the
+//! client address behind proxies, body limits, request and header-read timeouts, and a panic
+//! as a 500 page.
 
 use crate::common;
 
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
 use common::TestApp;
@@ -221,6 +224,96 @@ async fn writes_past_the_limit_get_429_per_account_and_per_address() {
     // Reads are never limited.
     let read = app.get(&format!("/article/{slug}"), Some(&bob)).await;
     assert_eq!(read.status, StatusCode::OK);
+}
+
+/// A REST sign-in to `email` with a wrong password, from `peer` with `forwarded` as its
+/// `X-Forwarded-For`: the status.
+async fn sign_in_from(
+    app: &TestApp,
+    peer: &str,
+    forwarded: Option<&str>,
+    email: &str,
+) -> StatusCode {
+    let body = serde_json::json!({"user": {"email": email, "password": "not the password"}});
+    let mut request =
+        Request::post("/api/users/login").header(header::CONTENT_TYPE, "application/json");
+    if let Some(forwarded) = forwarded {
+        request = request.header("x-forwarded-for", forwarded);
+    }
+    let mut request = request.body(Body::from(body.to_string())).expect("request");
+    let peer = SocketAddr::new(peer.parse().expect("an address"), 4711);
+    request.extensions_mut().insert(ConnectInfo(peer));
+    app.send(request).await.status
+}
+
+#[tokio::test]
+async fn a_client_cannot_pick_its_rate_limit_bucket_with_x_forwarded_for() {
+    use StatusCode as S;
+    // Three attempts a minute per address; each attempt names a new account, so only the
+    // address limit can refuse.
+    let direct = TestApp::with_config(|c| c.auth_attempts_per_minute = 3).await;
+    let mut n = 0;
+    let mut email = || {
+        n += 1;
+        format!("nobody{n}@example.test")
+    };
+    for i in 1..=3 {
+        let forwarded = format!("198.51.100.{i}");
+        let status = sign_in_from(&direct, "203.0.113.9", Some(&forwarded), &email()).await;
+        assert_eq!(status, S::UNAUTHORIZED);
+    }
+    // With no trusted proxy the header is ignored: a fourth made-up address does not help.
+    let status = sign_in_from(&direct, "203.0.113.9", Some("198.51.100.4"), &email()).await;
+    assert_eq!(status, S::TOO_MANY_REQUESTS);
+    let status = sign_in_from(&direct, "203.0.113.10", None, &email()).await;
+    assert_eq!(
+        status,
+        S::UNAUTHORIZED,
+        "another address has its own budget"
+    );
+
+    // Behind a trusted proxy, each client is the address the proxy appended.
+    let proxied = TestApp::with_config(|c| {
+        c.auth_attempts_per_minute = 3;
+        c.trusted_proxies = quire::client::TrustedProxies::parse("127.0.0.1").expect("a list");
+    })
+    .await;
+    for _ in 0..3 {
+        let status = sign_in_from(&proxied, "127.0.0.1", Some("198.51.100.1"), &email()).await;
+        assert_eq!(status, S::UNAUTHORIZED);
+    }
+    let status = sign_in_from(&proxied, "127.0.0.1", Some("198.51.100.1"), &email()).await;
+    assert_eq!(status, S::TOO_MANY_REQUESTS);
+    // Addresses the client wrote itself, left of the proxy's, are not believed.
+    let spoofed = "192.0.2.1, 198.51.100.1";
+    let status = sign_in_from(&proxied, "127.0.0.1", Some(spoofed), &email()).await;
+    assert_eq!(status, S::TOO_MANY_REQUESTS);
+    // Other clients of the same proxy are not refused with the first.
+    let status = sign_in_from(&proxied, "127.0.0.1", Some("198.51.100.2"), &email()).await;
+    assert_eq!(status, S::UNAUTHORIZED);
+    // A peer that is not a trusted proxy is counted as itself, whatever it forwards.
+    for _ in 0..3 {
+        let status = sign_in_from(&proxied, "203.0.113.9", Some("198.51.100.3"), &email()).await;
+        assert_eq!(status, S::UNAUTHORIZED);
+    }
+    let status = sign_in_from(&proxied, "203.0.113.9", Some("198.51.100.4"), &email()).await;
+    assert_eq!(status, S::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn an_ipv6_client_is_counted_by_its_64() {
+    let app = TestApp::with_config(|c| c.auth_attempts_per_minute = 3).await;
+    for (i, peer) in ["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:aaaa::3"]
+        .into_iter()
+        .enumerate()
+    {
+        let status = sign_in_from(&app, peer, None, &format!("nobody{i}@example.test")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let status = sign_in_from(&app, "2001:db8:0:1:ffff::9", None, "x@example.test").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "same /64");
+    let status = sign_in_from(&app, "2001:db8:0:2::1", None, "y@example.test").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the next /64");
 }
 
 #[tokio::test]
