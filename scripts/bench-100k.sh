@@ -30,7 +30,7 @@ admin=$(DATABASE_URL="sqlite://$db" ./target/release/quire user promote \
 log=$(mktemp)
 # The page cache is off: these are the costs of answering, not of reading a cached copy.
 DATABASE_URL="sqlite://$db" LEPTOS_SITE_ADDR="127.0.0.1:$port" QUIRE_PUBLIC_URL="$base" \
-  QUIRE_PAGE_CACHE_MB=0 RUST_LOG=warn ./target/release/quire serve >"$log" 2>&1 &
+  QUIRE_PAGE_CACHE_MB=0 QUIRE_SEARCHES_PER_MINUTE=0 RUST_LOG=warn ./target/release/quire serve >"$log" 2>&1 &
 server=$!
 jar=$(mktemp)
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -f "$log" "$jar"' EXIT

@@ -15,6 +15,7 @@ port=${CONFORMANCE_PORT:-3112}
 export QUIRE_COMMON_PASSWORDS=off
 export QUIRE_AUTH_ATTEMPTS_PER_MINUTE=1000
 export QUIRE_WRITES_PER_MINUTE=1000
+export QUIRE_SEARCHES_PER_MINUTE=1000
 source scripts/fresh-server.sh
 
 # Hurl prints each file's result and a summary (files, requests, duration); any failure fails.

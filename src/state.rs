@@ -34,6 +34,8 @@ pub struct Shared {
     pub write_ip_limiter: Arc<Limiter>,
     /// Writes per account.
     pub write_account_limiter: Arc<Limiter>,
+    /// Searches that run (not those answered from the page cache) per client address.
+    pub search_limiter: Arc<Limiter>,
     /// Rendered reads kept until the next write.
     pub page_cache: Arc<PageCache>,
     /// Request counts and latencies since start, for `/metrics`.
@@ -56,6 +58,7 @@ impl AppState {
                 config.writes_per_minute.div_ceil(2),
                 minute,
             )),
+            search_limiter: Arc::new(Limiter::new(config.searches_per_minute, minute)),
             metrics: Arc::new(Metrics::new()),
             page_cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),

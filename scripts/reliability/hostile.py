@@ -4,9 +4,9 @@
     python3 scripts/reliability/hostile.py --base http://127.0.0.1:3000 --db data/quire.db [--short]
 
 `scripts/reliability.py` calls `main(base_url, db_path, short)` on a seeded server started with
-QUIRE_AUTH_ATTEMPTS_PER_MINUTE=0, QUIRE_WRITES_PER_MINUTE=0 and QUIRE_COMMON_PASSWORDS=off
-(start one the same way to run this file on its own). Four parts, one summary line each, and
-the exit status is 1 when any part fails:
+QUIRE_AUTH_ATTEMPTS_PER_MINUTE=0, QUIRE_WRITES_PER_MINUTE=0, QUIRE_SEARCHES_PER_MINUTE=0 and
+QUIRE_COMMON_PASSWORDS=off (start one the same way to run this file on its own). Four parts,
+one summary line each, and the exit status is 1 when any part fails:
 
 1. schemathesis  The RealWorld contract (../shared/realworld/openapi.yml) against `/api`, with a
                  freshly registered user's token, bounded examples per operation and a fixed

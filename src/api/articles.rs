@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiPath, ApiUser, ListQuery};
 use super::wire::{ArticleEnvelope, ArticleListJson, ArticleRequest, SearchJson, TagsJson};
+use crate::client::ClientIp;
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::normalize_tag;
@@ -140,12 +141,14 @@ pub async fn unfavorite(
 /// `hits`, and the matching `authors`).
 pub async fn search(
     State(state): State<AppState>,
+    client: ClientIp,
     viewer: Option<ApiUser>,
     query: ListQuery,
 ) -> AppResult<Json<SearchJson>> {
     let text = query.q.clone().unwrap_or_default();
     let found = service::search::search_range(
         &state,
+        &client.limit_key(),
         viewer.map(|v| v.user.id),
         &text,
         query.limit,

@@ -11,11 +11,19 @@ use crate::model::article::{ArticleList, ArticleSummary, Page, Profile};
 use crate::model::search::SnippetPart;
 use crate::server::article::{FavoriteArticle, FollowProfile, list_articles};
 
-/// Sets the HTTP status of the page being rendered on the server (404, 403...).
+/// Sets the HTTP status of the page being rendered on the server (404, 403...), with the
+/// headers that go with it (`Retry-After` on 429).
 pub fn set_status(error: &AppError) {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(error.status());
+        let mut headers = axum::http::HeaderMap::new();
+        error.add_headers(&mut headers);
+        for (name, value) in headers {
+            if let Some(name) = name {
+                response.insert_header(name, value);
+            }
+        }
     }
     #[cfg(not(feature = "ssr"))]
     let _ = error;

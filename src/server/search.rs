@@ -9,7 +9,7 @@ use crate::model::search::SearchResults;
 #[server(prefix = "/rpc", endpoint = "search")]
 pub async fn search(q: String, page: u32) -> Result<SearchResults, AppError> {
     use crate::auth::request;
-    let (state, _, session) = request::parts().await?;
+    let (state, client, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
-    crate::service::search::search(&state, viewer, &q, page).await
+    crate::service::search::search(&state, &client, viewer, &q, page).await
 }

@@ -50,9 +50,12 @@ pub struct Found {
 }
 
 /// Articles `offset..offset + limit` matching `text`, best first, their count, and the
-/// matching authors.
+/// matching authors. A search counts against its `client`'s limit (429 past it): each one that
+/// runs costs milliseconds, so a stream of different searches from one client could otherwise
+/// keep the server busy. Empty text costs nothing and is not counted.
 pub async fn search_range(
     state: &AppState,
+    client: &str,
     viewer: Option<i64>,
     text: &str,
     limit: i64,
@@ -76,6 +79,10 @@ pub async fn search_range(
     if text.is_empty() {
         return Ok(found);
     }
+    state
+        .search_limiter
+        .attempt(&format!("ip:{client}"))
+        .inspect_err(|_| tracing::warn!(client, "search rate limit"))?;
     let mut tx = state.db.reader.begin().await?;
     found.authors = db::search::authors(&mut *tx, text, viewer, AUTHORS_SHOWN).await?;
     let Some(fts) = fts_query(text) else {
@@ -165,12 +172,13 @@ impl Matches {
 /// Page `page` (1-based) of a search, `PAGE_SIZE` articles a page.
 pub async fn search(
     state: &AppState,
+    client: &str,
     viewer: Option<i64>,
     text: &str,
     page: u32,
 ) -> AppResult<SearchResults> {
     let (limit, offset) = super::page_window(page, MAX_PAGE)?;
-    let found = search_range(state, viewer, text, limit, offset).await?;
+    let found = search_range(state, client, viewer, text, limit, offset).await?;
     Ok(SearchResults {
         authors: found.authors,
         articles: Page {

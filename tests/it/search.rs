@@ -24,7 +24,7 @@ async fn write(app: &TestApp, author: i64, title: &str, body: &str, tags: &[&str
 }
 
 async fn find(app: &TestApp, q: &str) -> SearchResults {
-    search::search(&app.state, None, q, 1)
+    search::search(&app.state, "local", None, q, 1)
         .await
         .unwrap_or_else(|e| panic!("search {q:?}: {e:?}"))
 }
@@ -157,7 +157,7 @@ async fn hostile_queries_give_results_or_nothing_never_an_error() {
         many.as_str(),
         "ünïcödé 中文 العربية",
     ] {
-        let found = search::search(&app.state, None, q, 1).await;
+        let found = search::search(&app.state, "local", None, q, 1).await;
         assert!(found.is_ok(), "{q:?}: {found:?}");
     }
     assert_eq!(titles(&find(&app, "AND").await), ["AND NEAR title"]);
@@ -217,10 +217,12 @@ async fn authors_match_by_name_or_bio_and_pages_are_bounded() {
     assert_eq!(first.articles.total, 12);
     assert_eq!(first.articles.items.len(), 10);
     assert_eq!(first.articles.pages(), 2);
-    let second = search::search(&app.state, None, "ferris", 2).await.unwrap();
+    let second = search::search(&app.state, "local", None, "ferris", 2)
+        .await
+        .unwrap();
     assert_eq!(second.articles.items.len(), 2);
     for page in [0, 1001] {
-        let err = search::search(&app.state, None, "ferris", page)
+        let err = search::search(&app.state, "local", None, "ferris", page)
             .await
             .unwrap_err();
         assert_eq!(err.status(), 422);
@@ -282,6 +284,52 @@ async fn the_search_page_and_the_api_answer_from_the_same_search() {
     assert_eq!(response.json()["authors"][0]["username"], "alice");
     let response = app.api("GET", "/api/search?q=x&limit=-1", None, None).await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn searches_past_the_limit_get_429_unless_the_page_cache_answers() {
+    let app = TestApp::with_config(|c| c.searches_per_minute = 3).await;
+    let alice = app.sign_up("alice").await;
+    write(
+        &app,
+        alice,
+        "Pattern matching",
+        "Exhaustive match arms.",
+        &[],
+    )
+    .await;
+    // Nothing to search for costs nothing and is not counted.
+    for _ in 0..5 {
+        let empty = search::search(&app.state, "local", None, " \u{0} ", 1).await;
+        assert_eq!(empty.expect("an empty search").articles.total, 0);
+    }
+    // Three searches a minute from this address, through the page and the API alike.
+    for path in ["/search?q=pattern", "/search?q=match"] {
+        let page = app.get(path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        assert!(page.body.contains("Pattern matching"));
+    }
+    let api = app.api("GET", "/api/search?q=arms", None, None).await;
+    assert_eq!(api.status, StatusCode::OK);
+
+    let refused = app.get("/search?q=exhaustive", None).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = refused
+        .header("retry-after")
+        .expect("Retry-After on the page")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(refused.body.contains("try again in"), "{}", refused.body);
+    let refused = app.api("GET", "/api/search?q=other", None, None).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.header("retry-after").is_some());
+    assert!(refused.body.contains("try again in"), "{}", refused.body);
+
+    // A search the page cache holds is answered without running, so it is not refused.
+    let cached = app.get("/search?q=pattern", None).await;
+    assert_eq!(cached.status, StatusCode::OK);
+    assert!(cached.body.contains("Pattern matching"));
 }
 
 #[tokio::test]
@@ -375,7 +423,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
             .all(|h| h.snippet.iter().any(|p| p.hit))
     );
     // Past the ranked ones there is nothing more to page through.
-    let last = search::search(&app.state, None, "common", 1000)
+    let last = search::search(&app.state, "local", None, "common", 1000)
         .await
         .unwrap();
     assert_eq!(last.articles.items.len(), 10);
@@ -424,7 +472,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
         !titles(&far).contains(&"Common ancient ground".to_owned()),
         "the oldest match is past the newest 10,000"
     );
-    let last = search::search(&app.state, None, "common", 1000)
+    let last = search::search(&app.state, "local", None, "common", 1000)
         .await
         .unwrap();
     assert_eq!(last.articles.items.len(), 10);
