@@ -193,6 +193,21 @@ fn verify_with(memory: &mut Memory, password: &str, hash: &str) -> bool {
     })
 }
 
+/// True when `hash` was made with today's algorithm and parameters. A sign-in with an older
+/// hash stores a new one, so raising the parameters reaches every account that signs in.
+pub fn is_current(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    let current = argon2();
+    let want = current.params();
+    parsed.algorithm == Algorithm::Argon2id.ident()
+        && parsed.version == Some(Version::V0x13.into())
+        && Params::try_from(&parsed).is_ok_and(|p| {
+            (p.m_cost(), p.t_cost(), p.p_cost()) == (want.m_cost(), want.t_cost(), want.p_cost())
+        })
+}
+
 fn hash_now(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
     argon2()
@@ -238,6 +253,24 @@ mod tests {
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
+        assert!(is_current(&hash));
+        let salt = SaltString::from_b64("b2xkZXJzYWx0b2xkZXJzYWx0").unwrap();
+        for (algorithm, m, t) in [
+            (Algorithm::Argon2id, 8 * 1024, 2),
+            (Algorithm::Argon2id, 19 * 1024, 1),
+            (Algorithm::Argon2i, 19 * 1024, 2),
+        ] {
+            let older = Argon2::new(
+                algorithm,
+                Version::V0x13,
+                Params::new(m, t, 1, None).unwrap(),
+            )
+            .hash_password(b"correct horse battery", &salt)
+            .unwrap()
+            .to_string();
+            assert!(!is_current(&older), "{older}");
+        }
+        assert!(!is_current("not a hash"));
         assert!(
             hasher
                 .verify("correct horse battery", Some(&hash))

@@ -29,7 +29,13 @@ pub async fn parts() -> AppResult<(AppState, String, Session)> {
 
 /// The signed-in user, if the session names one that still exists.
 pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Option<UserRecord>> {
-    let Some(id) = session::user_id(session, state.config.session_absolute).await? else {
+    let Some(id) = session::user_id(
+        session,
+        state.config.session_idle,
+        state.config.session_absolute,
+    )
+    .await?
+    else {
         return Ok(None);
     };
     let user = crate::service::user::find(state, id).await?;
@@ -41,7 +47,12 @@ pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Op
 
 /// The signed-in user's id, if any.
 pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<i64>> {
-    session::user_id(session, state.config.session_absolute).await
+    session::user_id(
+        session,
+        state.config.session_idle,
+        state.config.session_absolute,
+    )
+    .await
 }
 
 /// The signed-in user's id, or `Unauthorized`.

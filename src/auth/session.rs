@@ -15,7 +15,7 @@ const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last extended (unix seconds).
 const SEEN_AT: &str = "seen_at";
 /// Idle expiry only moves when the session is written, so an active reader's session is
-/// rewritten at most this often.
+/// rewritten at most this often (or every quarter of the idle timeout, if that is shorter).
 const TOUCH_EVERY: i64 = 60;
 
 fn unix_now() -> i64 {
@@ -36,8 +36,13 @@ pub async fn sign_out(session: &Session) -> AppResult<()> {
     Ok(())
 }
 
-/// The signed-in user's id, if any. A session older than `absolute` is ended here.
-pub async fn user_id(session: &Session, absolute: Duration) -> AppResult<Option<i64>> {
+/// The signed-in user's id, if any. A session older than `absolute` is ended here; an active
+/// one is kept from its `idle` timeout.
+pub async fn user_id(
+    session: &Session,
+    idle: Duration,
+    absolute: Duration,
+) -> AppResult<Option<i64>> {
     let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
         return Ok(None);
     };
@@ -49,7 +54,10 @@ pub async fn user_id(session: &Session, absolute: Duration) -> AppResult<Option<
         return Ok(None);
     }
     let seen_at = session.get::<i64>(SEEN_AT).await?.unwrap_or(0);
-    if now.saturating_sub(seen_at) >= TOUCH_EVERY {
+    let touch_every = i64::try_from(idle.as_secs() / 4)
+        .unwrap_or(i64::MAX)
+        .min(TOUCH_EVERY);
+    if now.saturating_sub(seen_at) >= touch_every {
         session.insert(SEEN_AT, now).await?;
     }
     Ok(Some(user_id))

@@ -163,6 +163,26 @@ pub async fn update_password_hash(
     Ok(())
 }
 
+/// Replaces the hash `old` of user `id` with `new`, the same password hashed with today's
+/// parameters; false (and nothing changed) when the password changed meanwhile.
+pub async fn upgrade_password_hash(
+    db: impl SqliteExecutor<'_>,
+    id: i64,
+    old: &str,
+    new: &str,
+) -> AppResult<bool> {
+    Ok(
+        sqlx::query("update users set password_hash = $1 where id = $2 and password_hash = $3")
+            .bind(new)
+            .bind(id)
+            .bind(old)
+            .execute(db)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}
+
 /// Grants (or takes back) the admin role; false when there is no such user.
 pub async fn set_admin(db: impl SqliteExecutor<'_>, id: i64, admin: bool) -> AppResult<bool> {
     Ok(sqlx::query("update users set is_admin = $1 where id = $2")

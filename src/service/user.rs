@@ -106,11 +106,34 @@ pub async fn login(
     match user {
         Some(user) if matches => {
             tracing::info!(user_id = user.id, "signed in");
+            if !crate::auth::password::is_current(&user.password_hash) {
+                upgrade_hash(state, &user, &credentials.password).await;
+            }
             Ok(user)
         }
         _ => {
             tracing::info!(client, "sign-in refused: invalid credentials");
             Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Stores `password`, just verified, hashed with today's parameters in place of the older
+/// hash of `user`. The sign-in succeeds whatever happens here: a failure is logged, and the
+/// next sign-in tries again.
+async fn upgrade_hash(state: &AppState, user: &UserRecord, password: &str) {
+    let upgraded = match state.hasher.hash(password).await {
+        Ok(new) => {
+            db::user::upgrade_password_hash(&state.db.writer, user.id, &user.password_hash, &new)
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    match upgraded {
+        Ok(true) => tracing::info!(user_id = user.id, "password hash upgraded"),
+        Ok(false) => {}
+        Err(error) => {
+            tracing::warn!(user_id = user.id, %error, "could not upgrade a password hash")
         }
     }
 }

@@ -230,6 +230,51 @@ async fn login_refuses_wrong_password_and_unknown_email_alike() {
 }
 
 #[tokio::test]
+async fn a_hash_with_older_parameters_is_replaced_at_the_next_sign_in() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use argon2::{Algorithm, Argon2, Params, Version};
+
+    let app = TestApp::new().await;
+    let alice = sign_up(&app, "alice").await;
+    // The hash an older release made, with lighter parameters.
+    let salt = SaltString::from_b64("b2xkZXJzYWx0b2xkZXJzYWx0").unwrap();
+    let params = Params::new(8 * 1024, 1, 1, None).unwrap();
+    let older = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+        .hash_password(PASSWORD.as_bytes(), &salt)
+        .unwrap()
+        .to_string();
+    assert!(older.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
+    sqlx::query("update users set password_hash = $1 where id = $2")
+        .bind(&older)
+        .bind(alice.id)
+        .execute(&app.state.db.writer)
+        .await
+        .unwrap();
+    let stored = || async {
+        sqlx::query_scalar::<_, String>("select password_hash from users where id = $1")
+            .bind(alice.id)
+            .fetch_one(&app.state.db.reader)
+            .await
+            .unwrap()
+    };
+
+    // A wrong password leaves it as it is.
+    let wrong = credentials("alice@example.test", "not the password");
+    assert!(user::login(&app.state, "t", wrong).await.is_err());
+    assert_eq!(stored().await, older);
+    // The right one signs in and stores today's hash, which still takes the password.
+    let right = || credentials("alice@example.test", PASSWORD);
+    user::login(&app.state, "t", right()).await.unwrap();
+    let upgraded = stored().await;
+    assert!(
+        upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{upgraded}"
+    );
+    user::login(&app.state, "t", right()).await.unwrap();
+    assert_eq!(stored().await, upgraded, "a current hash is kept");
+}
+
+#[tokio::test]
 async fn settings_update_profile_fields_and_store_empty_as_null() {
     let app = TestApp::new().await;
     let alice = sign_up(&app, "alice").await;

@@ -447,6 +447,26 @@ async fn sessions_end_after_the_idle_timeout() {
 }
 
 #[tokio::test]
+async fn reading_keeps_a_session_alive_past_its_idle_timeout() {
+    let app = TestApp::with_config(|c| c.session_idle = Duration::from_secs(2)).await;
+    let cookie = app.register("alice").await;
+    // 3.2 s of reading, a page every 0.8 s: a rendered page (settings is never cached), then
+    // pages the page cache answers.
+    for path in ["/settings", "/"] {
+        for _ in 0..4 {
+            tokio::time::sleep(Duration::from_millis(800)).await;
+            let page = app.get(path, Some(&cookie)).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(page.body.contains("alice"), "{path}: signed out");
+        }
+    }
+    assert_eq!(app.whoami(Some(&cookie)).await.as_deref(), Some("alice"));
+    // Then 2 s without a request end it.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(app.whoami(Some(&cookie)).await, None);
+}
+
+#[tokio::test]
 async fn sessions_end_after_the_absolute_timeout_even_when_active() {
     let app = TestApp::with_config(|c| c.session_absolute = Duration::from_secs(1)).await;
     let cookie = app.register("alice").await;
