@@ -28,6 +28,9 @@ pub struct Config {
     pub session_idle: Duration,
     /// Sign a user out this long after sign-in, active or not (`QUIRE_SESSION_ABSOLUTE_SECS`).
     pub session_absolute: Duration,
+    /// The admin pages ask an administrator for their password again when it was last given
+    /// longer ago than this in the session (`QUIRE_ADMIN_CONFIRM_SECS`).
+    pub admin_confirm: Duration,
     /// Sign-in and sign-up attempts allowed per client address per minute
     /// (`QUIRE_AUTH_ATTEMPTS_PER_MINUTE`; 0 turns the limit off). Each account gets half.
     pub auth_attempts_per_minute: u32,
@@ -78,6 +81,7 @@ impl Config {
                 "QUIRE_SESSION_ABSOLUTE_SECS",
                 14 * 24 * 3600,
             )?),
+            admin_confirm: Duration::from_secs(number("QUIRE_ADMIN_CONFIRM_SECS", 3600)?),
             auth_attempts_per_minute: u32::try_from(number("QUIRE_AUTH_ATTEMPTS_PER_MINUTE", 20)?)
                 .context("QUIRE_AUTH_ATTEMPTS_PER_MINUTE is too large")?,
             writes_per_minute: u32::try_from(number("QUIRE_WRITES_PER_MINUTE", 120)?)
@@ -110,6 +114,7 @@ impl Config {
             common_passwords: false,
             session_idle: Duration::from_secs(3600),
             session_absolute: Duration::from_secs(24 * 3600),
+            admin_confirm: Duration::from_secs(3600),
             auth_attempts_per_minute: 0,
             writes_per_minute: 0,
             searches_per_minute: 0,

@@ -154,6 +154,10 @@ pub enum AppError {
     /// A signed-in user who is not an administrator asked for an admin page.
     #[error("only administrators may see this page")]
     AdminOnly,
+    /// An administrator whose password was last given too long ago in this session
+    /// (`QUIRE_ADMIN_CONFIRM_SECS`) asked for an admin page or action.
+    #[error("confirm your password to continue")]
+    ConfirmPassword,
     /// A state-changing request that a browser sent from another site (CSRF).
     #[error("this request came from another site and was refused")]
     CrossSite,
@@ -195,7 +199,9 @@ impl AppError {
             Self::Unauthorized | Self::InvalidToken | Self::InvalidCredentials => {
                 StatusCode::UNAUTHORIZED
             }
-            Self::Forbidden(_) | Self::AdminOnly | Self::CrossSite => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::AdminOnly | Self::ConfirmPassword | Self::CrossSite => {
+                StatusCode::FORBIDDEN
+            }
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,

@@ -59,3 +59,15 @@ pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<i64
 pub async fn require_user(state: &AppState, session: &Session) -> AppResult<i64> {
     viewer(state, session).await?.ok_or(AppError::Unauthorized)
 }
+
+/// Who asks for an admin page or action: the signed-in user, and whether they gave their
+/// password in this session within `QUIRE_ADMIN_CONFIRM_SECS`.
+pub async fn admin_caller(
+    state: &AppState,
+    session: &Session,
+) -> AppResult<crate::service::admin::Caller> {
+    Ok(crate::service::admin::Caller {
+        viewer: viewer(state, session).await?,
+        confirmed: session::password_confirmed(session, state.config.admin_confirm).await?,
+    })
+}

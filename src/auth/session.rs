@@ -1,6 +1,7 @@
-//! What Quire keeps in a session, and the three things done with it: sign in (a fresh id,
-//! against fixation), read the signed-in user (enforcing the absolute timeout and keeping an
-//! active session alive), and sign out (the row is deleted server-side).
+//! What Quire keeps in a session, and what is done with it: sign in (a fresh id, against
+//! fixation), read the signed-in user (enforcing the absolute timeout and keeping an active
+//! session alive), note and check when the password was last proven (the admin pages ask for
+//! it again after a while), and sign out (the row is deleted server-side).
 
 use std::time::Duration;
 
@@ -14,6 +15,8 @@ use crate::error::AppResult;
 const SIGNED_IN_AT: &str = "signed_in_at";
 /// When the session was last extended (unix seconds).
 const SEEN_AT: &str = "seen_at";
+/// When the password was last proven in this session, at sign-in or since (unix seconds).
+const CONFIRMED_AT: &str = "password_confirmed_at";
 /// Idle expiry only moves when the session is written, so an active reader's session is
 /// rewritten at most this often (or every quarter of the idle timeout, if that is shorter).
 const TOUCH_EVERY: i64 = 60;
@@ -28,7 +31,23 @@ pub async fn sign_in(session: &Session, user_id: i64) -> AppResult<()> {
     let now = unix_now();
     session.insert(SIGNED_IN_AT, now).await?;
     session.insert(SEEN_AT, now).await?;
+    session.insert(CONFIRMED_AT, now).await?;
     Ok(())
+}
+
+/// Notes that the signed-in user has just proven their password again.
+pub async fn confirm_password(session: &Session) -> AppResult<()> {
+    session.insert(CONFIRMED_AT, unix_now()).await?;
+    Ok(())
+}
+
+/// True when the password was proven in this session less than `within` ago.
+pub async fn password_confirmed(session: &Session, within: Duration) -> AppResult<bool> {
+    let Some(at) = session.get::<i64>(CONFIRMED_AT).await? else {
+        return Ok(false);
+    };
+    let within = i64::try_from(within.as_secs()).unwrap_or(i64::MAX);
+    Ok(unix_now().saturating_sub(at) < within)
 }
 
 pub async fn sign_out(session: &Session) -> AppResult<()> {

@@ -1,23 +1,25 @@
 //! `/admin` (live figures, the tables, the administrators) and `/admin/tables/:name` (one
 //! table, paged, sorted and searched on the server). Both are for administrators only: 401
-//! signed out, 403 for anyone else. Everything works without JavaScript: links and GET forms
-//! carry the table's state in the address.
+//! signed out, 403 for anyone else. An administrator who last gave their password too long
+//! ago in the session is asked for it first, and comes back to the same page. Everything works
+//! without JavaScript: links and GET forms carry the table's state in the address.
 
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 use crate::app::Auth;
-use crate::components::article::Pagination;
+use crate::components::article::{Pagination, set_status};
 use crate::components::chart::BarChart;
-use crate::components::form::{ErrorMessages, title_text};
+use crate::components::form::{AuthLayout, ErrorMessages, title_text};
 use crate::components::{human_bytes, percent_encode, thousands};
+use crate::error::AppError;
 use crate::model::admin::{
     DEFAULT_PAGE_SIZE, Overview, PAGE_SIZES, SortDir, TablePage, TableParams,
 };
 use crate::pages::not_found::error_view;
-use crate::server::admin::{SetAdmin, admin_overview, admin_table};
+use crate::server::admin::{ConfirmAdminPassword, SetAdmin, admin_overview, admin_table};
 
 /// `/admin/tables/{table}?…` with only the parameters that differ from the defaults.
 pub fn table_href(
@@ -52,6 +54,85 @@ pub fn table_href(
     href
 }
 
+/// Where a confirmed password leads: `next` when it is an admin page's address, `/admin`
+/// otherwise, so the form cannot be used to send anyone elsewhere.
+pub fn after_confirm(next: &str) -> &str {
+    let admin = next == "/admin" || next.starts_with("/admin/") || next.starts_with("/admin?");
+    if admin && !next.contains(['\\', '\r', '\n']) {
+        next
+    } else {
+        "/admin"
+    }
+}
+
+/// What an admin page shows when it cannot be had: the password form for an administrator
+/// who is asked to confirm it, the error page otherwise.
+fn admin_error(error: AppError) -> AnyView {
+    if error == AppError::ConfirmPassword {
+        set_status(&error);
+        return view! { <ConfirmPassword /> }.into_any();
+    }
+    error_view(error)
+}
+
+/// This page's address, without what a post made without JavaScript leaves in it (Leptos's
+/// `__err` and `__path`).
+fn this_address() -> String {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let query: Vec<&str> = search
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("__"))
+        .collect();
+    let path = location.pathname.get_untracked();
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+/// Asks an administrator for their password again, then leads back to this page.
+#[component]
+fn ConfirmPassword() -> impl IntoView {
+    let confirm = ServerAction::<ConfirmAdminPassword>::new();
+    let messages = Signal::derive(move || match confirm.value().get() {
+        Some(Err(error)) => error.messages(),
+        _ => Vec::new(),
+    });
+    view! {
+        <AuthLayout
+            heading="Confirm your password"
+            switch_href="/"
+            switch_text="Not now: back to the home page"
+        >
+            <p class="confirm-password-why">
+                "The admin pages ask for your password again from time to time, so that a session left open elsewhere cannot use them for long."
+            </p>
+            <ErrorMessages messages />
+            <ActionForm action=confirm>
+                <input type="hidden" name="next" value=this_address() />
+                <fieldset class="form-group">
+                    <label for="confirm-password">"Password"</label>
+                    <input
+                        id="confirm-password"
+                        class="form-control form-control-lg"
+                        type="password"
+                        name="password"
+                        placeholder="Password"
+                        autocomplete="current-password"
+                        required
+                    />
+                </fieldset>
+                <button class="btn btn-lg btn-primary pull-xs-right" type="submit">
+                    "Confirm"
+                </button>
+            </ActionForm>
+        </AuthLayout>
+    }
+}
+
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let grant = ServerAction::<SetAdmin>::new();
@@ -63,7 +144,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match overview.await {
                         Ok(overview) => view! { <OverviewView overview grant /> }.into_any(),
-                        Err(error) => error_view(error),
+                        Err(error) => admin_error(error),
                     }
                 })}
             </Transition>
@@ -231,7 +312,7 @@ pub fn AdminTablePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match table.await {
                         Ok(page) => view! { <TableView page /> }.into_any(),
-                        Err(error) => error_view(error),
+                        Err(error) => admin_error(error),
                     }
                 })}
             </Transition>

@@ -1,5 +1,6 @@
-//! Server functions for the admin pages. Each one is refused with 401 when signed out and 403
-//! for anyone but an administrator (see `service::admin`).
+//! Server functions for the admin pages. Each one is refused with 401 when signed out, 403
+//! for anyone but an administrator, and 403 `ConfirmPassword` for an administrator who last
+//! gave their password too long ago in this session (see `service::admin`).
 
 use leptos::prelude::*;
 
@@ -11,8 +12,8 @@ use crate::model::admin::{Overview, TablePage, TableParams};
 pub async fn admin_overview() -> Result<Overview, AppError> {
     use crate::auth::request;
     let (state, _, session) = request::parts().await?;
-    let viewer = request::viewer(&state, &session).await?;
-    crate::service::admin::overview(&state, viewer).await
+    let caller = request::admin_caller(&state, &session).await?;
+    crate::service::admin::overview(&state, caller).await
 }
 
 /// One page of table `name`: `params` is the table page's query string as typed (absent: the
@@ -24,8 +25,8 @@ pub async fn admin_table(
 ) -> Result<TablePage, AppError> {
     use crate::auth::request;
     let (state, _, session) = request::parts().await?;
-    let viewer = request::viewer(&state, &session).await?;
-    crate::service::admin::table(&state, viewer, &name, &params).await
+    let caller = request::admin_caller(&state, &session).await?;
+    crate::service::admin::table(&state, caller, &name, &params).await
 }
 
 /// Grants the admin role to `username` (`admin` true) or takes it back; answers with the new
@@ -34,6 +35,18 @@ pub async fn admin_table(
 pub async fn set_admin(username: String, admin: bool) -> Result<Vec<String>, AppError> {
     use crate::auth::request;
     let (state, _, session) = request::parts().await?;
+    let caller = request::admin_caller(&state, &session).await?;
+    crate::service::admin::set_admin(&state, caller, &username, admin).await
+}
+
+/// An administrator gives their password again, then goes on to `next` (an admin page).
+#[server(prefix = "/rpc", endpoint = "confirm_admin_password")]
+pub async fn confirm_admin_password(password: String, next: String) -> Result<(), AppError> {
+    use crate::auth::{request, session};
+    let (state, client, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
-    crate::service::admin::set_admin(&state, viewer, &username, admin).await
+    crate::service::admin::confirm_password(&state, &client, viewer, &password).await?;
+    session::confirm_password(&session).await?;
+    leptos_axum::redirect(crate::pages::admin::after_confirm(&next));
+    Ok(())
 }

@@ -3,7 +3,10 @@
 //!
 //! Every name a request gives (table, sort column) is looked up in the allowlist; only names
 //! found there reach SQL. Signed-out requests are refused before anything else (401), then
-//! non-admins (403), so neither learns which tables exist.
+//! non-admins (403), so neither learns which tables exist. Then an administrator who last gave
+//! their password too long ago in this session (`QUIRE_ADMIN_CONFIRM_SECS`) is asked for it
+//! again (403, `ConfirmPassword`): a session left open on a shared computer, or stolen, does
+//! not open the admin pages for long.
 
 use time::OffsetDateTime;
 
@@ -55,8 +58,26 @@ async fn allowlist(state: &AppState) -> AppResult<Vec<TableSchema>> {
     Ok(tables)
 }
 
-/// The signed-in administrator: `Unauthorized` when signed out, `AdminOnly` for anyone else.
-pub async fn require_admin(state: &AppState, viewer: Option<i64>) -> AppResult<UserRecord> {
+/// Who asks for an admin page or action.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    /// The signed-in user, if any.
+    pub viewer: Option<i64>,
+    /// They gave their password in this session within `QUIRE_ADMIN_CONFIRM_SECS`.
+    pub confirmed: bool,
+}
+
+/// The signed-in administrator who recently gave their password: `Unauthorized` when signed
+/// out, `AdminOnly` for anyone else, `ConfirmPassword` for an administrator who did not.
+pub async fn require_admin(state: &AppState, caller: Caller) -> AppResult<UserRecord> {
+    let admin = find_admin(state, caller.viewer).await?;
+    if !caller.confirmed {
+        return Err(AppError::ConfirmPassword);
+    }
+    Ok(admin)
+}
+
+async fn find_admin(state: &AppState, viewer: Option<i64>) -> AppResult<UserRecord> {
     let id = viewer.ok_or(AppError::Unauthorized)?;
     match db::user::find_by_id(&state.db.reader, id).await? {
         Some(user) if user.is_admin => Ok(user),
@@ -65,9 +86,21 @@ pub async fn require_admin(state: &AppState, viewer: Option<i64>) -> AppResult<U
     }
 }
 
+/// An administrator gives their password again (rate-limited like sign-in from `client`);
+/// the caller then notes it in the session. A wrong one is a 422 on the password field.
+pub async fn confirm_password(
+    state: &AppState,
+    client: &str,
+    viewer: Option<i64>,
+    password: &str,
+) -> AppResult<()> {
+    let admin = find_admin(state, viewer).await?;
+    crate::service::user::check_password(state, client, &admin, password).await
+}
+
 /// `/admin`: the figures, the chart's days, the tables with their row counts, the admins.
-pub async fn overview(state: &AppState, viewer: Option<i64>) -> AppResult<Overview> {
-    require_admin(state, viewer).await?;
+pub async fn overview(state: &AppState, caller: Caller) -> AppResult<Overview> {
+    require_admin(state, caller).await?;
     let tables = allowlist(state).await?;
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     let mut conn = state.db.reader.acquire().await?;
@@ -112,11 +145,11 @@ pub async fn overview(state: &AppState, viewer: Option<i64>) -> AppResult<Overvi
 /// One page of table `name`, sorted, searched and paged as `params` say.
 pub async fn table(
     state: &AppState,
-    viewer: Option<i64>,
+    caller: Caller,
     name: &str,
     params: &TableParams,
 ) -> AppResult<TablePage> {
-    require_admin(state, viewer).await?;
+    require_admin(state, caller).await?;
     let tables = allowlist(state).await?;
     let table = tables
         .iter()
@@ -211,11 +244,11 @@ fn cut(text: String) -> String {
 #[tracing::instrument(skip(state))]
 pub async fn set_admin(
     state: &AppState,
-    viewer: Option<i64>,
+    caller: Caller,
     username: &str,
     admin: bool,
 ) -> AppResult<Vec<String>> {
-    let actor = require_admin(state, viewer).await?;
+    let actor = require_admin(state, caller).await?;
     let username = username.trim();
     if username.is_empty() {
         return Err(AppError::validation("username", "can't be blank"));

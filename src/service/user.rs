@@ -118,6 +118,27 @@ pub async fn login(
     }
 }
 
+/// Checks the password of `user`, signed in, who is asked for it again: counted against the
+/// same limits as sign-in, and a wrong one is a 422 on the password field.
+pub async fn check_password(
+    state: &AppState,
+    client: &str,
+    user: &UserRecord,
+    password: &str,
+) -> AppResult<()> {
+    limit(state, "login", client, &user.email)?;
+    if state
+        .hasher
+        .verify(password, Some(&user.password_hash))
+        .await?
+    {
+        Ok(())
+    } else {
+        tracing::info!(client, user_id = user.id, "password confirmation refused");
+        Err(AppError::validation("password", "is not the right one"))
+    }
+}
+
 /// Stores `password`, just verified, hashed with today's parameters in place of the older
 /// hash of `user`. The sign-in succeeds whatever happens here: a failure is logged, and the
 /// next sign-in tries again.

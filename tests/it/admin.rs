@@ -5,15 +5,21 @@
 
 use crate::common;
 
+use std::time::Duration;
+
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{PASSWORD, TestApp};
 use quire::model::admin::{Overview, TablePage, TableParams};
 use quire::model::article::ArticleDraft;
-use quire::server::admin::{AdminOverview, AdminTable, SetAdmin};
+use quire::server::admin::{AdminOverview, AdminTable, ConfirmAdminPassword, SetAdmin};
 
 /// An app with administrator `alice` (returns her cookie) and user `bob` (his cookie).
 async fn app_with_admin() -> (TestApp, String, String) {
-    let app = TestApp::new().await;
+    admin_app(TestApp::new().await).await
+}
+
+/// `app` with administrator `alice` and user `bob`, and their cookies.
+async fn admin_app(app: TestApp) -> (TestApp, String, String) {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
     quire::service::user::set_admin(&app.state, "alice", true)
@@ -224,9 +230,17 @@ async fn tables_are_paged_sorted_and_searched_on_the_server() {
                 .await
                 .expect("alice")
                 .id;
-            quire::service::admin::table(&app.state, Some(viewer), "articles", &params)
-                .await
-                .expect("a page")
+            quire::service::admin::table(
+                &app.state,
+                quire::service::admin::Caller {
+                    viewer: Some(viewer),
+                    confirmed: true,
+                },
+                "articles",
+                &params,
+            )
+            .await
+            .expect("a page")
         }
     };
     let title_of = |p: &TablePage| {
@@ -401,4 +415,101 @@ async fn administrators_grant_and_revoke_the_role_from_the_browser() {
         app.get("/admin", Some(&bob)).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn an_administrator_gives_the_password_again_after_a_while() {
+    const ORIGIN: &str = "http://127.0.0.1:3000";
+    // The session notes whole seconds: 2 s is 1 to 2 s.
+    let app = TestApp::with_config(|c| c.admin_confirm = Duration::from_secs(2)).await;
+    let (app, alice, bob) = admin_app(app).await;
+    // Signing in is giving the password.
+    let fresh = app.get("/admin", Some(&alice)).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+
+    // A while later every admin page and action asks for it first, and shows nothing else.
+    let path = "/admin/tables/users?sort=username&q=b";
+    let asked = app.get(path, Some(&alice)).await;
+    assert_eq!(asked.status, StatusCode::FORBIDDEN);
+    assert!(
+        asked.body.contains("Confirm your password"),
+        "{}",
+        asked.body
+    );
+    assert!(
+        asked
+            .body
+            .contains(r#"name="next" value="/admin/tables/users?sort=username&amp;q=b""#),
+        "{}",
+        asked.body
+    );
+    assert!(!asked.body.contains("bob@example.test"));
+    let overview = app.call::<AdminOverview>(&[], Some(&alice)).await;
+    assert_eq!(overview.status, StatusCode::FORBIDDEN);
+    assert_eq!(overview.body, r#""ConfirmPassword""#);
+    let grant = [("username", "bob"), ("admin", "true")];
+    let refused = app.call::<SetAdmin>(&grant, Some(&alice)).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(!is_admin(&app, "bob").await);
+    // Others are still told the pages are not for them, not asked for a password.
+    let theirs = app.get("/admin", Some(&bob)).await;
+    assert!(theirs.body.contains("Administrators only"));
+    let form = [("password", PASSWORD), ("next", "/admin")];
+    let theirs = app.call::<ConfirmAdminPassword>(&form, Some(&bob)).await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+
+    // A wrong password, without JavaScript: back to the page, which says so.
+    let wrong = [("password", "not my password"), ("next", path)];
+    let answer = app
+        .post_without_js::<ConfirmAdminPassword>(&wrong, path, Some(&alice))
+        .await;
+    assert_eq!(answer.status, StatusCode::FOUND);
+    let back = answer.header("location").expect("back").to_owned();
+    let page = app.get(back.trim_start_matches(ORIGIN), Some(&alice)).await;
+    assert!(
+        page.body.contains("password is not the right one"),
+        "{}",
+        page.body
+    );
+    // The form still leads to the page as it was, not to the error's address.
+    assert!(
+        page.body
+            .contains(r#"value="/admin/tables/users?sort=username&amp;q=b""#),
+        "{back}: {}",
+        page.body
+    );
+    assert_eq!(
+        app.get("/admin", Some(&alice)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The right one leads back to the page, and the admin pages open again.
+    let right = [("password", PASSWORD), ("next", path)];
+    let answer = app
+        .post_without_js::<ConfirmAdminPassword>(&right, path, Some(&alice))
+        .await;
+    assert_eq!(answer.header("location"), Some(path), "{answer:?}");
+    let page = app.get(path, Some(&alice)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("bob@example.test"));
+    assert_eq!(
+        app.call::<SetAdmin>(&grant, Some(&alice)).await.status,
+        StatusCode::OK
+    );
+    assert!(is_admin(&app, "bob").await);
+
+    // The form leads only to admin pages.
+    for next in [
+        "https://evil.test/admin",
+        "//evil.test",
+        "/adminx",
+        "/settings",
+    ] {
+        let form = [("password", PASSWORD), ("next", next)];
+        let answer = app
+            .post_without_js::<ConfirmAdminPassword>(&form, "/admin", Some(&alice))
+            .await;
+        assert_eq!(answer.header("location"), Some("/admin"), "{next}");
+    }
 }
