@@ -29,9 +29,8 @@ pub struct SettingsOutcome {
 }
 
 /// Counts an authentication attempt (`what`: sign-up or sign-in) from `client` for `account`,
-/// or refuses it.
-/// Refusals are logged with the client's address (never the account: a mistyped password
-/// can be in its place).
+/// or refuses it. Refusals are logged with the client's address, never the account: a
+/// mistyped password can be in its place.
 fn limit(state: &AppState, what: &str, client: &str, account: &str) -> AppResult<()> {
     state
         .ip_limiter
