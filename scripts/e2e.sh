@@ -11,6 +11,7 @@ export QUIRE_COMMON_PASSWORDS=on
 export QUIRE_AUTH_ATTEMPTS_PER_MINUTE=1000
 export QUIRE_WRITES_PER_MINUTE=1000
 export QUIRE_SEARCHES_PER_MINUTE=1000
+export QUIRE_PREVIEWS_PER_MINUTE=1000
 source scripts/fresh-server.sh
 
 # The first administrator is made the way an operator does it: with the CLI, on the server's

@@ -85,7 +85,7 @@ def hostile(template: Path, work: Path, short: bool) -> tuple[bool, list[str], l
     tee = Tee(sys.stdout)
     try:
         with contextlib.redirect_stdout(tee):
-            code = module.main(server.base, str(db), short)
+            code = module.main(server.base, str(db), short, server.process.pid)
     finally:
         alive = server.alive()
         exit_code = server.term()

@@ -8,7 +8,8 @@
 //! CLI) show within `TTL`.
 //!
 //! Only what is safe to share is kept: `GET`s of the reading routes (`CACHEABLE`), answered
-//! 200 without a cookie, for an anonymous reader or for one signed-in viewer (the key holds the
+//! 200 without a cookie (and not showing a failed form post's error, `flash::Flash`), for an
+//! anonymous reader or for one signed-in viewer (the key holds the
 //! viewer's id). Requests with an `Authorization` header (REST tokens) and every other route
 //! (settings, editor, admin, server functions) are never cached. Memory is bounded by
 //! `QUIRE_PAGE_CACHE_MB`; the oldest answers go first.
@@ -248,6 +249,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     if !cache.is_on()
         || request.method() != Method::GET
         || request.headers().contains_key(header::AUTHORIZATION)
+        || request.extensions().get::<crate::flash::Flash>().is_some()
         || !cacheable(request.uri().path())
     {
         return next.run(request).await;

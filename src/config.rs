@@ -40,6 +40,9 @@ pub struct Config {
     /// Searches allowed per client address per minute (`QUIRE_SEARCHES_PER_MINUTE`; 0 turns the
     /// limit off). Only searches that run count: one answered from the page cache is free.
     pub searches_per_minute: u32,
+    /// The editor's previews allowed per client address, and per account, per minute
+    /// (`QUIRE_PREVIEWS_PER_MINUTE`; 0 turns the limit off).
+    pub previews_per_minute: u32,
     /// A request not answered within this time is stopped with 408 (`QUIRE_REQUEST_TIMEOUT_SECS`):
     /// a client that sends its body slowly cannot hold a worker for ever.
     pub request_timeout: Duration,
@@ -88,6 +91,8 @@ impl Config {
                 .context("QUIRE_WRITES_PER_MINUTE is too large")?,
             searches_per_minute: u32::try_from(number("QUIRE_SEARCHES_PER_MINUTE", 60)?)
                 .context("QUIRE_SEARCHES_PER_MINUTE is too large")?,
+            previews_per_minute: u32::try_from(number("QUIRE_PREVIEWS_PER_MINUTE", 120)?)
+                .context("QUIRE_PREVIEWS_PER_MINUTE is too large")?,
             request_timeout: Duration::from_secs(number("QUIRE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
             token_ttl: Duration::from_secs(number("QUIRE_TOKEN_TTL_SECS", 30 * 24 * 3600)?),
             metrics_token: var("QUIRE_METRICS_TOKEN").map(|t| Secret::new(t.trim())),
@@ -118,6 +123,7 @@ impl Config {
             auth_attempts_per_minute: 0,
             writes_per_minute: 0,
             searches_per_minute: 0,
+            previews_per_minute: 0,
             request_timeout: Duration::from_secs(30),
             token_ttl: Duration::from_secs(24 * 3600),
             metrics_token: None,

@@ -27,6 +27,7 @@ use crate::auth::limiter::Limiter;
 use crate::client::{ClientIp, TrustedProxies};
 use crate::db::session::SqliteSessionStore;
 use crate::error::AppError;
+use crate::flash;
 use crate::observe;
 use crate::security;
 use crate::state::AppState;
@@ -36,26 +37,35 @@ pub fn session_cookie_name(https: bool) -> &'static str {
     if https { "__Host-quire" } else { "quire" }
 }
 
-/// Every route and layer of Quire. `key` signs the session cookie.
-pub fn build_router(state: AppState, key: Key) -> Router {
-    let config = state.config.clone();
-    let https = config.is_https();
-    let idle = time::Duration::try_from(config.session_idle).unwrap_or(time::Duration::DAY);
-    let sessions = SessionManagerLayer::new(SqliteSessionStore::new(state.db.clone()))
+/// The session layer: a signed `HttpOnly`, `SameSite=Lax` cookie (`Secure` and `__Host-` over
+/// https) naming a row of the `sessions` table, idle expiry from the settings.
+pub fn session_layer(
+    state: &AppState,
+    key: Key,
+) -> SessionManagerLayer<SqliteSessionStore, tower_sessions::service::SignedCookie> {
+    let https = state.config.is_https();
+    let idle = time::Duration::try_from(state.config.session_idle).unwrap_or(time::Duration::DAY);
+    SessionManagerLayer::new(SqliteSessionStore::new(state.db.clone()))
         .with_name(session_cookie_name(https))
         .with_secure(https)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle))
-        .with_signed(key);
+        .with_signed(key)
+}
+
+/// Every route and layer of Quire. `key` signs the session cookie and the flash.
+pub fn build_router(state: AppState, key: Key) -> Router {
+    let https = state.config.is_https();
+    let sessions = session_layer(&state, key.clone());
 
     let routes = generate_route_list(App);
     let app = Router::new()
         .route("/healthz", get(observe::healthz))
         .route("/metrics", get(observe::metrics))
         .nest("/api", crate::api::router())
-        .leptos_routes_with_context(&state, routes, security::provide_request_nonce, {
+        .leptos_routes_with_context(&state, routes, provide_request_context, {
             let options = (*state.leptos_options).clone();
             move || shell(options.clone())
         })
@@ -68,7 +78,7 @@ pub fn build_router(state: AppState, key: Key) -> Router {
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(
                     leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-                        security::provide_request_nonce,
+                        provide_request_context,
                         shell,
                     )
                     .with_state(state.clone()),
@@ -79,8 +89,19 @@ pub fn build_router(state: AppState, key: Key) -> Router {
             state.clone(),
             crate::cache::serve,
         ))
+        .layer(middleware::from_fn_with_state(
+            flash::Carrier::new(key, https),
+            flash::carry,
+        ))
         .layer(sessions);
     harden(app, state)
+}
+
+/// What every page's render may read of its request: the CSP nonce, and the error of a form
+/// posted without JavaScript that this server carried to the page.
+fn provide_request_context() {
+    security::provide_request_nonce();
+    flash::provide_action_error();
 }
 
 /// The layers around every route, sessions or not (`build_router` puts them on Quire's; tests

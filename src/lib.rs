@@ -7,10 +7,11 @@
 //!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
 //!   `server` (server functions: HTTP calls in the browser, service calls on the server).
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts), `client` (who sent a request, behind trusted proxies too), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
+//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts), `flash` (a failed form post's error, carried to its page), `client` (who sent a request, behind trusted proxies too), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
 //!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
 //! - Also server only: `observe` (request ids, one log line per request, `/metrics` and
-//!   `/healthz`) and `ops` (backup, restore and demo data behind the command line).
+//!   `/healthz`), `ops` (backup, restore and demo data behind the command line) and `workers`
+//!   (the threads that hash passwords and render Markdown, off the async runtime).
 
 // Deep view trees give deep types; the default limit of 128 is too low for them.
 #![recursion_limit = "256"]
@@ -37,6 +38,8 @@ pub mod config;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
+pub mod flash;
+#[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
 pub mod markdown;
@@ -50,6 +53,8 @@ pub mod security;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod workers;
 
 /// The browser's entry point. Pages are rendered on the server only; the script Leptos puts in
 /// each page calls this, then hydrates each island (`#[island]`) of the page in turn. Marking

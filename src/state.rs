@@ -7,12 +7,14 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
+use crate::auth::guard::SignInGuard;
 use crate::auth::limiter::Limiter;
 use crate::auth::password::Hasher;
 use crate::cache::PageCache;
 use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppResult;
+use crate::markdown::Renderer;
 use crate::observe::Metrics;
 
 /// One pointer: the state is cloned several times for every request (each layer of the router
@@ -28,14 +30,24 @@ pub struct Shared {
     pub hasher: Hasher,
     /// Sign-in and sign-up attempts per client address.
     pub ip_limiter: Arc<Limiter>,
-    /// Sign-in and sign-up attempts per account (email).
+    /// Sign-in and sign-up attempts per account (email) and client address.
     pub account_limiter: Arc<Limiter>,
+    /// Failed sign-ins: a back-off per address, and a guard on an account under attack that
+    /// still lets its owner in (`auth::guard`).
+    pub sign_in_guard: Arc<SignInGuard>,
+    /// Wrong passwords given while signed in (the admin pages' confirmation, a change of
+    /// email or password), per account: a budget of their own, apart from sign-in's.
+    pub password_proofs: Arc<Limiter>,
     /// Writes (articles, comments, favorites, follows) per client address.
     pub write_ip_limiter: Arc<Limiter>,
     /// Writes per account.
     pub write_account_limiter: Arc<Limiter>,
     /// Searches that run (not those answered from the page cache) per client address.
     pub search_limiter: Arc<Limiter>,
+    /// The editor's previews, per client address and per account (the same number each).
+    pub preview_limiter: Arc<Limiter>,
+    /// The threads Markdown is rendered on.
+    pub renderer: Renderer,
     /// Rendered reads kept until the next write.
     pub page_cache: Arc<PageCache>,
     /// Request counts and latencies since start, for `/metrics`.
@@ -44,21 +56,33 @@ pub struct Shared {
     pub leptos_options: Arc<LeptosOptions>,
 }
 
+/// Wrong passwords an account may give while signed in, per `PASSWORD_PROOF_WINDOW`.
+pub const PASSWORD_PROOFS: u32 = 5;
+pub const PASSWORD_PROOF_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 impl AppState {
     pub fn new(db: Db, config: Config, leptos_options: LeptosOptions) -> AppResult<Self> {
         let per_minute = config.auth_attempts_per_minute;
         let minute = Duration::from_secs(60);
+        let throttled = per_minute > 0;
         Ok(Self(Arc::new(Shared {
             db,
             hasher: Hasher::new()?,
             ip_limiter: Arc::new(Limiter::new(per_minute, minute)),
             account_limiter: Arc::new(Limiter::new(per_minute.div_ceil(2), minute)),
+            sign_in_guard: Arc::new(SignInGuard::new(throttled)),
+            password_proofs: Arc::new(Limiter::new(
+                if throttled { PASSWORD_PROOFS } else { 0 },
+                PASSWORD_PROOF_WINDOW,
+            )),
             write_ip_limiter: Arc::new(Limiter::new(config.writes_per_minute, minute)),
             write_account_limiter: Arc::new(Limiter::new(
                 config.writes_per_minute.div_ceil(2),
                 minute,
             )),
             search_limiter: Arc::new(Limiter::new(config.searches_per_minute, minute)),
+            preview_limiter: Arc::new(Limiter::new(config.previews_per_minute, minute)),
+            renderer: Renderer::new()?,
             metrics: Arc::new(Metrics::new()),
             page_cache: Arc::new(PageCache::new(config.page_cache_bytes)),
             config: Arc::new(config),

@@ -27,6 +27,13 @@ test('without JavaScript: sign up, fail and succeed to sign in, save settings', 
   await page.fill('input[name="password"]', 'not the right one');
   await page.click('button:has-text("Sign in")');
   await expect(page.locator('.error-messages')).toContainText('email or password is invalid');
+  // The error came in a cookie for this page, not in the address, and is shown once.
+  await expect(page).toHaveURL('/login');
+  await page.reload();
+  await expect(page.locator('.error-messages')).toHaveCount(0);
+  // An error written into an address is not ours and is not shown.
+  await page.goto('/login?__path=%2Frpc%2Flogin&__err=eyJCYWRSZXF1ZXN0IjoiY2FsbCB1cyJ9');
+  await expect(page.locator('.error-messages')).toHaveCount(0);
 
   await page.fill('input[name="email"]', `${name}@example.test`);
   await page.fill('input[name="password"]', PASSWORD);

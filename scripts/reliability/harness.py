@@ -155,6 +155,7 @@ def server_env(db: Path, port: int, extra: dict[str, str] | None = None) -> dict
         "QUIRE_AUTH_ATTEMPTS_PER_MINUTE": "0",
         "QUIRE_WRITES_PER_MINUTE": "0",
         "QUIRE_SEARCHES_PER_MINUTE": "0",
+        "QUIRE_PREVIEWS_PER_MINUTE": "0",
         "QUIRE_COMMON_PASSWORDS": "off",
         "QUIRE_MIN_FREE_DISK_MB": "1",
         "RUST_LOG": "warn",

@@ -3,10 +3,11 @@
 
     python3 scripts/reliability/hostile.py --base http://127.0.0.1:3000 --db data/quire.db [--short]
 
-`scripts/reliability.py` calls `main(base_url, db_path, short)` on a seeded server started with
-QUIRE_AUTH_ATTEMPTS_PER_MINUTE=0, QUIRE_WRITES_PER_MINUTE=0, QUIRE_SEARCHES_PER_MINUTE=0 and
-QUIRE_COMMON_PASSWORDS=off (start one the same way to run this file on its own). Four parts,
-one summary line each, and the exit status is 1 when any part fails:
+`scripts/reliability.py` calls `main(base_url, db_path, short, server_pid)` on a seeded server
+started with QUIRE_AUTH_ATTEMPTS_PER_MINUTE=0, QUIRE_WRITES_PER_MINUTE=0,
+QUIRE_SEARCHES_PER_MINUTE=0, QUIRE_PREVIEWS_PER_MINUTE=0 and QUIRE_COMMON_PASSWORDS=off (start
+one the same way to run this file on its own; `--pid` lets it measure the server's memory). Six
+parts, one summary line each, and the exit status is 1 when any part fails:
 
 1. schemathesis  The RealWorld contract (../shared/realworld/openapi.yml) against `/api`, with a
                  freshly registered user's token, bounded examples per operation and a fixed
@@ -27,7 +28,18 @@ one summary line each, and the exit status is 1 when any part fails:
                  and 40,000 tags, U+0000, invalid UTF-8, huge and negative `limit`/`offset`/
                  `page`, deep pages, and the Markdown parser's pathological inputs. Each gets the
                  expected status and answers within 1 s.
-4. xss           The payloads of security.md §1.7 test 1 (the title
+4. markdown      security.md §0b: ten 64 KB bodies that the HTML parser behind the sanitiser
+                 would make into millions of elements (the outside test's `<p><b title=N></p>`,
+                 its variants, a padded table), each twice through the preview, the editor's
+                 publish and save, and the API's create and update. Each must be a 422 naming
+                 the body within 100 ms, nothing stored, and the server's RSS may grow 32 MB at
+                 most (the outside test measured 85 MB -> 1.76 GB for one such body).
+5. revocation    security.md §0b: a server of its own with a 4 s idle timeout (an active
+                 session is then rewritten every second), and rounds of 24 page loads of one
+                 session in flight across "sign out everywhere" or `quire user reset-password`
+                 run from another process. No session row of the user may be left, and the old
+                 cookie must be refused a second later.
+6. xss           The payloads of security.md §1.7 test 1 (the title
                  `</title></textarea><script>window.__x=1</script>` and eight bodies) written
                  through the REST API and through the `save_article` server function (and as a
                  description, tag, comment and bio), then `xss.cjs` opens /article/<slug>,
@@ -56,6 +68,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from pathlib import Path
@@ -576,6 +589,181 @@ def limits(base: str) -> tuple[bool, str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# 5. The outside test's holes (security.md §0b): Markdown blow-ups and the revocation race
+
+def blow_ups() -> list[tuple[str, str]]:
+    """About 64 KB each: bodies that the HTML parser behind the sanitiser would turn into
+    millions of elements by copying formatting tags (the outside test's payload first)."""
+    def fill(unit) -> str:
+        out, i = [], 0
+        size = 0
+        while size < 64_000:
+            piece = unit(i)
+            out.append(piece)
+            size += len(piece)
+            i += 1
+        return "".join(out)
+    tags = ["b", "i", "em", "strong", "u", "code", "small", "font"]
+    return [
+        ("<b title=N>", fill(lambda i: f"<p><b title={i}></p>")),
+        ("<i title=N>", fill(lambda i: f"<p><i title={i}></p>")),
+        ("<a href><b>", fill(lambda i: f'<p><a href="https://x.test/{i}"><b title={i}></p>')),
+        ("<s title=N>", fill(lambda i: f"<p><s title={i}></p>")),
+        ("<font color=N>", fill(lambda i: f"<p><font color=c{i}></p>")),
+        ("mixed", fill(lambda i: f"<p><{tags[i % 8]} title={i}></p>")),
+        ("in a list", fill(lambda i: f"- <b title={i}>x\n")),
+        ("in a quote", fill(lambda i: f"> <p><i title={i}></p>\n")),
+        ("copied flat", fill(lambda i: "".join(f"<b title={j}>" for j in range(60)) if i == 0 else "<p>x</p>")),
+        ("padded table", "| a " * 600 + "|\n" + "|---" * 600 + "|\n" + "| x\n" * 2_000),
+    ]
+
+
+def rss_mb(pid: int | None) -> float | None:
+    if not pid:
+        return None
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+    except (OSError, AttributeError):
+        return None
+
+
+def markdown_doors(base: str, pid: int | None) -> tuple[bool, str]:
+    """Every blow-up through every door that renders Markdown (the preview, the editor's
+    publish and save, the API's create and update), twice over: each must be a 422 naming the
+    body within 100 ms, nothing may be stored, and the server's memory must stay flat."""
+    name = f"blow{random.Random().randrange(10**9)}"
+    token = register_api(base, name)
+    cookie = login_rpc(base, name)
+    status, created, _ = api(base, "POST", "/api/articles",
+                             {"article": {"title": "Kept", "description": "d", "body": "kept", "tagList": []}}, token)
+    slug = created.get("article", {}).get("slug", "kept")
+    before = rss_mb(pid)
+    failures, slowest, count = [], (0.0, ""), 0
+    for _ in range(2):
+        for what, body in blow_ups():
+            doors = [
+                ("preview", lambda: rpc(base, "preview_markdown", form(body=body), cookie)),
+                ("editor publish", lambda: rpc(base, "save_article", form(
+                    slug="", title="New", description="d", body=body, tags="", tag_input=""), cookie)),
+                ("editor save", lambda: rpc(base, "save_article", form(
+                    slug=slug, title="Kept", description="d", body=body, tags="", tag_input=""), cookie)),
+                ("API create", lambda: api_raw(base, "POST", "/api/articles",
+                                               {"article": {"title": "New", "description": "d", "body": body}}, token)),
+                ("API update", lambda: api_raw(base, "PUT", f"/api/articles/{slug}",
+                                               {"article": {"body": body}}, token)),
+            ]
+            for door, send in doors:
+                try:
+                    status, _, data, took = send()
+                except Reset as error:
+                    failures.append(f"{what} through the {door}: connection broke ({error})")
+                    continue
+                count += 1
+                slowest = max(slowest, (took, f"{what}, {door}"))
+                text = data[:400].decode("utf-8", "replace")
+                named = ('"body"' in text) and ("nests too deeply" in text or "too large once rendered" in text)
+                if status != 422 or not named:
+                    failures.append(f"{what} through the {door}: {status} {text[:160]}")
+                if took > 0.1:
+                    failures.append(f"{what} through the {door}: {took * 1000:.0f} ms")
+    after = rss_mb(pid)
+    status, listed, _ = api(base, "GET", f"/api/articles?author={name}", None, token)
+    stored = listed.get("articlesCount")
+    if stored != 1:
+        failures.append(f"{stored} articles stored by the blow-ups' author, expected only the first")
+    growth = None if before is None or after is None else after - before
+    if growth is not None and growth > 32:
+        failures.append(f"server memory grew {growth:.0f} MB")
+    for failure in failures[:20]:
+        say(f"  {failure}")
+    ok = not failures and alive(base)
+    memory = "RSS not measured" if growth is None else f"RSS {before:.0f} -> {after:.0f} MB"
+    return ok, (f"hostile markdown: {'PASS' if ok else 'FAIL'}, {len(blow_ups())} bodies that would render to "
+                f"millions of elements, {count} requests through 5 doors, {len(failures)} unexpected, slowest "
+                f"{slowest[0] * 1000:.0f} ms ({slowest[1]}), {memory}")
+
+
+def api_raw(base: str, method: str, path: str, payload, token: str) -> tuple[int, dict[str, str], bytes, float]:
+    headers = {"Accept": "application/json", "Content-Type": "application/json", "Authorization": f"Token {token}"}
+    return request(base, method, path, json.dumps(payload).encode(), headers)
+
+
+def revocation(short: bool) -> tuple[bool, str]:
+    """Sessions ended with requests of theirs in flight: a server of its own with a 4 s idle
+    timeout (so an active session is rewritten every second, as the 60 s refresh does), a
+    user signed in twice, and 24 page loads of one session started together with "sign out
+    everywhere" from the other, or with `quire user reset-password` from another process.
+    Passes when no round leaves a session row of the user and the old cookie is refused a
+    second later."""
+    import harness  # this folder's; only this part needs a server of its own
+    rounds = 3 if short else 10
+    work = Path(tempfile.mkdtemp(prefix="quire-revocation-"))
+    db = work / "quire.db"
+    server = harness.Server(db, work / "server.log", env={"QUIRE_SESSION_IDLE_SECS": "4"})
+    failures, resurrected = [], 0
+    try:
+        server.start()
+        base = server.base
+        for round_ in range(rounds):
+            name = f"rev{round_}x{random.Random().randrange(10**6)}"
+            register_api(base, name)
+            victim = login_rpc(base, name)
+            other = login_rpc(base, name)
+            # The refresh comes due; then load pages of the session while it is ended.
+            time.sleep(1.1)
+            by_cli = round_ % 2 == 1
+            results: list[int] = []
+
+            def page() -> None:
+                try:
+                    status, _, _, _ = request(base, "GET", "/settings", headers={"Cookie": victim, "Accept": "text/html"})
+                    results.append(status)
+                except Reset:
+                    results.append(0)
+
+            threads = [threading.Thread(target=page) for _ in range(24)]
+            for t in threads:
+                t.start()
+            if by_cli:
+                out = subprocess.run([str(harness.BIN), "user", "reset-password", name], cwd=harness.ROOT,
+                                     env=harness.server_env(db, server.port), capture_output=True, timeout=60)
+                if out.returncode != 0:
+                    failures.append(f"round {round_}: the CLI failed: {out.stderr[-200:]!r}")
+            else:
+                status, _, _, _ = rpc(base, "sign_out_everywhere", b"", other)
+                if status >= 400 and status not in (302, 303):
+                    failures.append(f"round {round_}: sign out everywhere answered {status}")
+            for t in threads:
+                t.join(timeout=30)
+            if any(s == 0 or s >= 500 for s in results):
+                failures.append(f"round {round_}: page loads answered {sorted(set(results))}")
+            time.sleep(1.1)
+            with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+                rows = conn.execute("select count(*) from sessions s join users u on u.id = s.user_id "
+                                    "where u.username = ?", (name,)).fetchone()[0]
+            if rows:
+                resurrected += 1
+                failures.append(f"round {round_} ({'CLI' if by_cli else 'sign out everywhere'}): "
+                                f"{rows} session rows came back")
+            status, _, data, _ = rpc(base, "current_user", b"", victim)
+            if status != 200 or data.strip() != b"null":
+                failures.append(f"round {round_}: the old cookie still answered {status} {data[:80]!r}")
+    except Exception as error:  # a server that will not start is this part's failure
+        failures.append(f"{type(error).__name__}: {error}")
+    finally:
+        server.term()
+    for failure in failures[:20]:
+        say(f"  {failure}")
+    ok = not failures
+    if ok:
+        shutil.rmtree(work, ignore_errors=True)
+    return ok, (f"hostile revocation: {'PASS' if ok else 'FAIL'}, {rounds} rounds of 24 page loads in flight "
+                f"across sign out everywhere or quire user reset-password (refresh due every second), "
+                f"{resurrected} sessions came back, {len(failures)} unexpected")
+
+
+# ---------------------------------------------------------------------------------------------
 # 4. XSS in the browser
 
 XSS_TITLE = "</title></textarea><script>window.__x=1</script>"
@@ -674,7 +862,7 @@ def xss(base: str, work: Path, short: bool) -> tuple[bool, str]:
 
 # ---------------------------------------------------------------------------------------------
 
-def main(base_url: str, db_path: str, short: bool) -> int:
+def main(base_url: str, db_path: str, short: bool, server_pid: int | None = None) -> int:
     base = base_url.rstrip("/")
     if not alive(base):
         say(f"hostile: FAIL, no server answers {base}/healthz")
@@ -684,6 +872,8 @@ def main(base_url: str, db_path: str, short: bool) -> int:
     parts = (
         ("hostile server-fn fuzz", lambda: fuzz(base, db_path, short)),
         ("hostile limits", lambda: limits(base)),
+        ("hostile markdown", lambda: markdown_doors(base, server_pid)),
+        ("hostile revocation", lambda: revocation(short)),
         ("hostile schemathesis", lambda: schemathesis(base, short, work)),
         ("xss", lambda: xss(base, work, short)),
     )
@@ -709,5 +899,6 @@ if __name__ == "__main__":
     parser.add_argument("--base", required=True, help="the server, e.g. http://127.0.0.1:3000")
     parser.add_argument("--db", required=True, help="its SQLite file (read only, to count rows)")
     parser.add_argument("--short", action="store_true", help="fewer examples and bodies")
+    parser.add_argument("--pid", type=int, help="the server's process id, to measure its memory")
     args = parser.parse_args()
-    sys.exit(main(args.base, args.db, args.short))
+    sys.exit(main(args.base, args.db, args.short, args.pid))

@@ -22,6 +22,8 @@ use crate::state::AppState;
 pub struct ApiUser {
     pub user: UserRecord,
     pub token_id: i64,
+    /// The token was issued less than `service::token::RECENT_SIGN_IN` ago.
+    pub token_is_recent: bool,
     /// The token as sent: the contract echoes it in every user answer.
     pub token: String,
 }
@@ -45,6 +47,7 @@ async fn authenticate(state: &AppState, token: &str) -> Result<ApiUser, AppError
     Ok(ApiUser {
         user: owner.user,
         token_id: owner.token_id,
+        token_is_recent: owner.issued_recently,
         token: token.to_owned(),
     })
 }

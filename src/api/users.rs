@@ -50,7 +50,8 @@ pub async fn current(me: ApiUser) -> Json<UserEnvelope> {
 }
 
 /// Changes only the fields sent. `bio` and `image` may be `null` or `""` (both clear them);
-/// `username`, `email` and `password` may not.
+/// `username`, `email` and `password` may not. A new password, or a new email through a token
+/// not just issued, needs `currentPassword` (our extension of the contract).
 pub async fn update(
     State(state): State<AppState>,
     me: ApiUser,
@@ -58,8 +59,10 @@ pub async fn update(
 ) -> AppResult<Json<UserEnvelope>> {
     let current = me.user;
     let patch = request.user.into_patch(&current)?;
-    let outcome =
-        service::user::update_settings(&state, current.id, patch, Requester::Token(me.token_id))
-            .await?;
+    let requester = Requester::Token {
+        id: me.token_id,
+        recent_sign_in: me.token_is_recent,
+    };
+    let outcome = service::user::update_settings(&state, current.id, patch, requester).await?;
     Ok(Json(UserEnvelope::new(outcome.user, me.token)))
 }

@@ -232,6 +232,10 @@ pub struct UpdateUser {
     pub image: Patch<String>,
     #[serde(default, deserialize_with = "patch")]
     pub bio: Patch<String>,
+    /// Our extension: the account's password, needed to change the password (and the email,
+    /// unless the token was just issued).
+    #[serde(default, rename = "currentPassword")]
+    pub current_password: Option<String>,
 }
 
 impl UpdateUser {
@@ -254,7 +258,7 @@ impl UpdateUser {
             password: self.password.flatten().unwrap_or_default(),
             bio: merged(self.bio, current.bio.as_deref().unwrap_or_default()),
             image: merged(self.image, current.image.as_deref().unwrap_or_default()),
-            current_password: String::new(),
+            current_password: self.current_password.unwrap_or_default(),
         })
     }
 }

@@ -33,6 +33,34 @@ impl Limiter {
     }
 
     fn attempt_at(&self, key: &str, now: Instant) -> AppResult<()> {
+        self.count_at(key, now, true)
+    }
+
+    /// Counts one event for `key` (a failed attempt, say) without refusing it: what `refusal`
+    /// then reads.
+    pub fn record(&self, key: &str) {
+        let _ = self.count_at(key, Instant::now(), false);
+    }
+
+    /// The refusal `attempt` would give `key` now, without counting anything.
+    pub fn refusal(&self, key: &str) -> Option<AppError> {
+        self.refusal_at(key, Instant::now())
+    }
+
+    fn refusal_at(&self, key: &str, now: Instant) -> Option<AppError> {
+        if self.limit == 0 {
+            return None;
+        }
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let (start, count) = *counters.get(key)?;
+        let elapsed = now.duration_since(start);
+        (elapsed < self.window && count >= self.limit).then(|| AppError::TooManyRequests {
+            retry_after_secs: self.window.saturating_sub(elapsed).as_secs().max(1),
+        })
+    }
+
+    /// Counts one for `key`; with `refuse`, a key at its limit is refused (and not counted).
+    fn count_at(&self, key: &str, now: Instant, refuse: bool) -> AppResult<()> {
         if self.limit == 0 {
             return Ok(());
         }
@@ -44,13 +72,13 @@ impl Limiter {
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
-        if entry.1 >= self.limit {
+        if refuse && entry.1 >= self.limit {
             let left = self.window.saturating_sub(now.duration_since(entry.0));
             return Err(AppError::TooManyRequests {
                 retry_after_secs: left.as_secs().max(1),
             });
         }
-        entry.1 += 1;
+        entry.1 = entry.1.saturating_add(1);
         Ok(())
     }
 
@@ -106,6 +134,22 @@ mod tests {
         limiter
             .attempt_at("ip:1", t0 + Duration::from_secs(61))
             .unwrap();
+    }
+
+    #[test]
+    fn recorded_events_are_refused_only_when_asked() {
+        let limiter = Limiter::new(2, Duration::from_secs(60));
+        assert_eq!(limiter.refusal("k"), None);
+        limiter.record("k");
+        assert_eq!(limiter.refusal("k"), None);
+        limiter.record("k");
+        limiter.record("k");
+        assert!(matches!(
+            limiter.refusal("k"),
+            Some(AppError::TooManyRequests { .. })
+        ));
+        assert!(limiter.attempt("k").is_err());
+        assert_eq!(limiter.refusal("other"), None);
     }
 
     #[test]

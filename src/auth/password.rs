@@ -3,14 +3,14 @@
 //! common-password list.
 
 use std::collections::HashSet;
-use std::sync::mpsc::{Receiver, Sender};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use argon2::password_hash::{Output, ParamsString, Salt};
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::{AppError, AppResult};
+use crate::workers::Workers;
 
 /// Hashes in flight at once: each takes 19 MiB and most of a core for ~50 ms.
 ///
@@ -21,7 +21,6 @@ const CONCURRENT_HASHES: usize = 2;
 
 /// A hashing thread's working memory, grown to the largest parameters seen.
 type Memory = Vec<Block>;
-type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
@@ -31,8 +30,8 @@ fn argon2() -> Argon2<'static> {
 /// Hashes and verifies passwords; clone freely.
 #[derive(Clone, Debug)]
 pub struct Hasher {
-    /// The queue the hashing threads take work from; they end when every clone is dropped.
-    jobs: Sender<Job>,
+    /// The hashing threads, each with its working memory.
+    workers: Workers<Memory>,
     /// A hash of a random password, verified against when an email is unknown so that
     /// "no such account" costs the same time as "wrong password".
     dummy: Arc<str>,
@@ -41,27 +40,16 @@ pub struct Hasher {
 impl Hasher {
     pub fn new() -> AppResult<Self> {
         let dummy = hash_now(&random_password())?;
-        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
-        for n in 0..CONCURRENT_HASHES {
-            let queue = queue.clone();
-            std::thread::Builder::new()
-                .name(format!("quire-argon2-{n}"))
-                .spawn(move || run_jobs(&queue))
-                .map_err(|e| {
-                    tracing::error!(error = %e, "cannot start a password hashing thread");
-                    AppError::Internal
-                })?;
-        }
         Ok(Self {
-            jobs,
+            workers: Workers::start("argon2", CONCURRENT_HASHES, Memory::new)?,
             dummy: dummy.into(),
         })
     }
 
     pub async fn hash(&self, password: &str) -> AppResult<String> {
         let password = password.to_owned();
-        self.blocking(move |memory| hash_with(memory, &password))
+        self.workers
+            .run(None, move |memory| hash_with(memory, &password))
             .await
     }
 
@@ -72,43 +60,12 @@ impl Hasher {
         let hash = hash.unwrap_or(&self.dummy).to_owned();
         let password = password.to_owned();
         let matches = self
-            .blocking(move |memory| Ok(verify_with(memory, &password, &hash)))
+            .workers
+            .run(None, move |memory| {
+                Ok(verify_with(memory, &password, &hash))
+            })
             .await?;
         Ok(known && matches)
-    }
-
-    async fn blocking<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&mut Memory) -> AppResult<T> + Send + 'static,
-    ) -> AppResult<T> {
-        let (answer, answered) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |memory| {
-            // The client may have hung up while the job waited: skip the work then.
-            if !answer.is_closed() {
-                let _ = answer.send(work(memory));
-            }
-        });
-        self.jobs.send(job).map_err(|_| {
-            tracing::error!("the password hashing threads are gone");
-            AppError::Internal
-        })?;
-        answered.await.map_err(|_| {
-            tracing::error!("a password hashing job failed");
-            AppError::Internal
-        })?
-    }
-}
-
-/// A hashing thread: runs jobs until the queue closes. A job that panics fails its own
-/// request (its answer is dropped) and the thread goes on.
-fn run_jobs(queue: &Mutex<Receiver<Job>>) {
-    let mut memory = Memory::new();
-    loop {
-        let next = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok(job) = next else { return };
-        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(&mut memory))).is_err() {
-            tracing::error!("a password hashing job panicked");
-        }
     }
 }
 

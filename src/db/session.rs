@@ -1,14 +1,24 @@
 //! SQL for the `sessions` table, and the tower-sessions store built on it.
 //!
-//! Loads use the reader pool; saves and deletes are single statements on the writer. A load is
-//! remembered in memory until this process commits any write transaction (`Db::commits`: a
-//! password change or "sign out everywhere" deletes sessions inside one) or the store saves or
-//! deletes any session, so a signed-in reader's pages need no query for the session. Both
-//! counters are read before the query, so a load that raced a sign-out is never trusted.
+//! Loads use the reader pool; saves and deletes are single statements on the writer.
+//!
+//! A session row is created only by `create` (a sign-in, or a first visit that stores
+//! something); `save` only updates a row that is still there. A session ended in between (a
+//! sign-out, "sign out everywhere", a new password, `quire user reset-password`) is therefore
+//! never brought back by a request that was in flight across the ending, or by the periodic
+//! refresh of an active session.
+//!
+//! A load is remembered in memory for at most `REMEMBER_FOR`, and only until this process
+//! commits any write transaction (`Db::commits`: a password change or "sign out everywhere"
+//! deletes sessions inside one) or the store saves or deletes any session: a signed-in
+//! reader's pages mostly need no query for the session, a revocation by this process is seen
+//! at once, and one by another process (the CLI) within `REMEMBER_FOR`. Both counters are read
+//! before the query, so a load that raced a sign-out is never trusted.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use sqlx::SqliteExecutor;
@@ -25,17 +35,21 @@ pub const USER_ID_KEY: &str = "user_id";
 #[derive(Clone, Debug)]
 pub struct SqliteSessionStore {
     db: Db,
-    /// Sessions loaded, with the `Db::commits` and `writes` they were read at.
+    /// Sessions loaded, with the `Db::commits` and `writes` and the time they were read at.
     loaded: Arc<Mutex<Remembered>>,
     /// Saves and deletes done through this store, counted once each has reached the database.
     writes: Arc<AtomicU64>,
 }
 
-/// Loaded sessions by id, with the `SqliteSessionStore::version` they were read at.
-type Remembered = HashMap<Id, (Record, (u64, u64))>;
+/// Loaded sessions by id, with the `SqliteSessionStore::version` and the time they were read
+/// at.
+type Remembered = HashMap<Id, (Record, (u64, u64), Instant)>;
 
 /// At most this many loaded sessions are remembered; past it the memory starts over.
 const REMEMBERED: usize = 10_000;
+/// A remembered load is read from the database again after this long, so that a session
+/// another process ended (`quire user reset-password`) stops working within it.
+pub const REMEMBER_FOR: Duration = Duration::from_secs(1);
 
 impl SqliteSessionStore {
     pub fn new(db: Db) -> Self {
@@ -103,12 +117,12 @@ impl SessionStore for SqliteSessionStore {
         }
     }
 
+    /// Writes the changes of a session that was loaded from its row, if the row is still
+    /// there: one ended meanwhile stays ended (and its cookie then finds nothing).
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let (data, user_id, expires_at) = encode(record)?;
         let saved = sqlx::query(
-            "insert into sessions (id, user_id, data, expires_at) values ($1, $2, $3, $4)
-             on conflict (id) do update
-             set user_id = excluded.user_id, data = excluded.data, expires_at = excluded.expires_at",
+            "update sessions set user_id = $2, data = $3, expires_at = $4 where id = $1",
         )
         .bind(record.id.to_string())
         .bind(user_id)
@@ -117,14 +131,18 @@ impl SessionStore for SqliteSessionStore {
         .execute(&self.db.writer)
         .await;
         self.wrote();
-        saved.map_err(backend)?;
+        if saved.map_err(backend)?.rows_affected() == 0 {
+            tracing::info!("a session ended while a request used it was not saved again");
+        }
         Ok(())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let version = self.version();
-        if let Some((record, at)) = self.remembered().get(id)
+        let read_at = Instant::now();
+        if let Some((record, at, read)) = self.remembered().get(id)
             && *at == version
+            && read.elapsed() < REMEMBER_FOR
             && record.expiry_date > OffsetDateTime::now_utc()
         {
             return Ok(Some(record.clone()));
@@ -146,7 +164,7 @@ impl SessionStore for SqliteSessionStore {
             if remembered.len() >= REMEMBERED {
                 remembered.clear();
             }
-            remembered.insert(*id, (record.clone(), version));
+            remembered.insert(*id, (record.clone(), version, read_at));
         }
         Ok(record)
     }

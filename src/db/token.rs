@@ -28,24 +28,29 @@ pub async fn insert(
 #[derive(Debug, sqlx::FromRow)]
 pub struct TokenOwner {
     pub token_id: i64,
+    /// The token was issued after `recent_since` (see `find_owner`).
+    pub issued_recently: bool,
     #[sqlx(flatten)]
     pub user: UserRecord,
 }
 
-/// The owner of the unexpired token whose hash is `token_hash`.
+/// The owner of the unexpired token whose hash is `token_hash`, and whether it was issued
+/// after `recent_since`.
 pub async fn find_owner(
     db: impl SqliteExecutor<'_>,
     token_hash: &[u8],
     now: &str,
+    recent_since: &str,
 ) -> AppResult<Option<TokenOwner>> {
     Ok(sqlx::query_as(
-        "select t.id as token_id, u.id, u.username, u.email, u.password_hash, u.bio, u.image,
-         u.is_admin
+        "select t.id as token_id, t.created_at > $3 as issued_recently, u.id, u.username,
+         u.email, u.password_hash, u.bio, u.image, u.is_admin
          from api_tokens t join users u on u.id = t.user_id
          where t.token_hash = $1 and t.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now)
+    .bind(recent_since)
     .fetch_optional(db)
     .await?)
 }

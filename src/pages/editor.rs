@@ -138,11 +138,13 @@ fn ArticleForm(messages: Vec<String>, children: Children) -> impl IntoView {
 
 /// The body and its live preview (an island). The preview is rendered and sanitised by the
 /// server, 300 ms after typing stops; an answer that arrives after the text changed again is
-/// dropped. `preview` is the saved body's HTML.
+/// dropped, and a refusal (a body too large once rendered, too many previews) is said in the
+/// pane. `preview` is the saved body's HTML.
 #[island]
 fn MarkdownEditor(body: String, preview: String) -> impl IntoView {
     let body_now = RwSignal::new(body.clone());
     let shown = RwSignal::new(preview);
+    let refused = RwSignal::new(Vec::<String>::new());
     let render = Action::new(|text: &String| {
         let text = text.clone();
         async move {
@@ -154,7 +156,16 @@ fn MarkdownEditor(body: String, preview: String) -> impl IntoView {
         if let Some((text, html)) = render.value().get()
             && body_now.get_untracked() == text
         {
-            shown.set(html.map(|h| h.as_str().to_owned()).unwrap_or_default());
+            match html {
+                Ok(html) => {
+                    refused.set(Vec::new());
+                    shown.set(html.as_str().to_owned());
+                }
+                Err(error) => {
+                    refused.set(error.messages());
+                    shown.set(String::new());
+                }
+            }
         }
     });
     let on_body = move |ev| {
@@ -186,6 +197,13 @@ fn MarkdownEditor(body: String, preview: String) -> impl IntoView {
             </fieldset>
             <section class="preview" aria-label="Preview">
                 <p class="preview-label">"Preview"</p>
+                {move || {
+                    refused
+                        .get()
+                        .into_iter()
+                        .map(|m| view! { <p class="preview-error" role="status">{m}</p> })
+                        .collect_view()
+                }}
                 <div class="article-content" inner_html=move || shown.get()></div>
             </section>
         </div>

@@ -43,9 +43,9 @@ pub async fn set_admin(username: String, admin: bool) -> Result<Vec<String>, App
 #[server(prefix = "/rpc", endpoint = "confirm_admin_password")]
 pub async fn confirm_admin_password(password: String, next: String) -> Result<(), AppError> {
     use crate::auth::{request, session};
-    let (state, client, session) = request::parts().await?;
+    let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
-    crate::service::admin::confirm_password(&state, &client, viewer, &password).await?;
+    crate::service::admin::confirm_password(&state, viewer, &password).await?;
     session::confirm_password(&session).await?;
     leptos_axum::redirect(crate::pages::admin::after_confirm(&next));
     Ok(())

@@ -86,14 +86,14 @@ pub async fn favorite_article(slug: String, favorite: bool) -> Result<ArticleSum
     Ok(updated.summary)
 }
 
-/// The editor's preview: the body as it will be shown, sanitised by the server.
+/// The editor's preview: the body as it will be shown, sanitised by the server; for a
+/// signed-in writer, and rate-limited.
 #[server(prefix = "/rpc", endpoint = "preview_markdown")]
 pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
-    use crate::model::article::BODY_MAX_BYTES;
-    if body.len() > BODY_MAX_BYTES {
-        return Err(AppError::validation("body", "is too long to preview"));
-    }
-    crate::markdown::render(&body)
+    use crate::auth::request;
+    let (state, client, session) = request::parts().await?;
+    let user_id = request::require_user(&state, &session).await?;
+    crate::service::article::preview(&state, user_id, &client, body).await
 }
 
 #[server(prefix = "/rpc", endpoint = "list_comments")]

@@ -86,16 +86,16 @@ async fn find_admin(state: &AppState, viewer: Option<i64>) -> AppResult<UserReco
     }
 }
 
-/// An administrator gives their password again (rate-limited like sign-in from `client`);
-/// the caller then notes it in the session. A wrong one is a 422 on the password field.
+/// An administrator gives their password again (wrong ones counted against the account's own
+/// budget for proving its password, apart from sign-in's); the caller then notes it in the
+/// session. A wrong one is a 422 on the password field.
 pub async fn confirm_password(
     state: &AppState,
-    client: &str,
     viewer: Option<i64>,
     password: &str,
 ) -> AppResult<()> {
     let admin = find_admin(state, viewer).await?;
-    crate::service::user::check_password(state, client, &admin, password).await
+    crate::service::user::check_password(state, &admin, password).await
 }
 
 /// `/admin`: the figures, the chart's days, the tables with their row counts, the admins.

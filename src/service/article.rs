@@ -4,10 +4,9 @@ use sqlx::SqliteConnection;
 
 use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
-use crate::markdown;
 use crate::model::article::{
-    Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, PAGE_SIZE, Page, SafeHtml,
-    normalize_tag,
+    Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, BODY_MAX_BYTES, PAGE_SIZE,
+    Page, SafeHtml, normalize_tag,
 };
 use crate::model::{NUL_MESSAGE, has_nul};
 use crate::state::AppState;
@@ -101,7 +100,7 @@ async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppRes
 pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> AppResult<Article> {
     super::count_write(state, author_id)?;
     let draft = draft.checked()?;
-    let html = markdown::render(&draft.body)?;
+    let html = state.renderer.render(draft.body.clone()).await?;
     let mut tx = state.db.begin_write().await?;
     let slug = unique_slug(&mut tx, &draft.title, None).await?;
     let tag_list = draft.tags.join(" ");
@@ -146,7 +145,7 @@ pub async fn update(
     }
     .checked()?;
     let html = if body_changed {
-        markdown::render(&draft.body)?
+        state.renderer.render(draft.body.clone()).await?
     } else {
         current.body_html
     };
@@ -199,6 +198,26 @@ pub async fn save(
         tags: Some(draft.tags),
     };
     update(state, user_id, slug, patch).await
+}
+
+/// The editor's preview of `body`, as it will be shown: for a signed-in user (`user_id`), and
+/// counted per client address and per account (`AppState::preview_limiter`), since rendering
+/// is the costliest thing a request can ask for.
+pub async fn preview(
+    state: &AppState,
+    user_id: i64,
+    client: &str,
+    body: String,
+) -> AppResult<SafeHtml> {
+    state
+        .preview_limiter
+        .attempt(&format!("ip:{client}"))
+        .and_then(|()| state.preview_limiter.attempt(&format!("user:{user_id}")))
+        .inspect_err(|_| tracing::warn!(client, user_id, "preview rate limit"))?;
+    if body.len() > BODY_MAX_BYTES {
+        return Err(AppError::validation("body", "is too long to preview"));
+    }
+    state.renderer.render(body).await
 }
 
 /// Deletes an article with its comments, favorites and tag links; only its author may.

@@ -14,6 +14,10 @@ use crate::db::{self, token::TokenOwner};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
+/// A token issued by a sign-in or sign-up this recently stands for the password just given:
+/// it may change the account's email without `currentPassword` (`service::user::Requester`).
+pub const RECENT_SIGN_IN: std::time::Duration = std::time::Duration::from_secs(300);
+
 /// Live tokens one user may hold: one per device or client is plenty.
 pub const MAX_PER_USER: i64 = 20;
 const TOKEN_BYTES: usize = 32;
@@ -60,9 +64,16 @@ pub async fn authenticate(state: &AppState, secret: &str) -> AppResult<TokenOwne
     if !well_formed(secret) {
         return Err(AppError::InvalidToken);
     }
-    db::token::find_owner(&state.db.reader, &hash(secret), &db::now())
-        .await?
-        .ok_or(AppError::InvalidToken)
+    let now = OffsetDateTime::now_utc();
+    let recent_since = db::timestamp(now - RECENT_SIGN_IN);
+    db::token::find_owner(
+        &state.db.reader,
+        &hash(secret),
+        &db::timestamp(now),
+        &recent_since,
+    )
+    .await?
+    .ok_or(AppError::InvalidToken)
 }
 
 #[cfg(test)]

@@ -14,10 +14,25 @@ pub enum Requester {
     /// new password ends every session and API token of the user (the caller then signs this
     /// browser in again).
     Session,
-    /// The REST API, holding the token with this id. The token was issued for the password and
-    /// the contract has no current-password field, so the token is the proof. A new password
-    /// ends every session and every other token; this one keeps working.
-    Token(i64),
+    /// The REST API, holding the token with this id. A new password needs the current one
+    /// (`currentPassword`, our extension of the contract): a token alone must not take the
+    /// account over. A new email needs it too, unless the token was issued by a sign-in or
+    /// sign-up less than `service::token::RECENT_SIGN_IN` ago (`recent_sign_in`): the password
+    /// was just given (the contract's own suite changes the email right after signing up,
+    /// with the token alone). A new password ends every session and every other token; this
+    /// one keeps working.
+    Token { id: i64, recent_sign_in: bool },
+}
+
+impl Requester {
+    /// Whether a change of email (`email`) or password (`password`) needs the current
+    /// password from this requester.
+    fn needs_current_password(self, email: bool, password: bool) -> bool {
+        match self {
+            Self::Session => email || password,
+            Self::Token { recent_sign_in, .. } => password || (email && !recent_sign_in),
+        }
+    }
 }
 
 /// What a settings change did.
@@ -29,14 +44,52 @@ pub struct SettingsOutcome {
 }
 
 /// Counts an authentication attempt (`what`: sign-up or sign-in) from `client` for `account`,
-/// or refuses it. Refusals are logged with the client's address, never the account: a
-/// mistyped password can be in its place.
+/// or refuses it: per address (`ip_limiter`), per account and address (`account_limiter`:
+/// keyed on both, so no one can use up another address's attempts), and for sign-ins the
+/// failures' back-off and guard (`auth::guard`). Refusals are logged with the client's
+/// address, never the account: a mistyped password can be in its place.
 fn limit(state: &AppState, what: &str, client: &str, account: &str) -> AppResult<()> {
     state
         .ip_limiter
         .attempt(&format!("ip:{client}"))
-        .and_then(|()| state.account_limiter.attempt(&format!("{what}:{account}")))
+        .and_then(|()| {
+            state
+                .account_limiter
+                .attempt(&format!("{what}:{account}\n{client}"))
+        })
+        .and_then(|()| match what {
+            "login" => state.sign_in_guard.check(client, account),
+            _ => Ok(()),
+        })
         .inspect_err(|_| tracing::warn!(client, what, "authentication rate limit"))
+}
+
+/// Checks that `password` is the current password of `user`, proven again while signed in
+/// (the admin pages, settings, the API's `currentPassword`). These have a budget of their
+/// own per account (`AppState::password_proofs`, counting wrong ones), apart from sign-in's:
+/// failed sign-ins by someone else never stop the owner here, and whoever holds a session or
+/// token cannot guess the password quickly.
+async fn prove_password(
+    state: &AppState,
+    user: &UserRecord,
+    password: &str,
+    (field, wrong): (&str, &str),
+) -> AppResult<()> {
+    let key = format!("user:{}", user.id);
+    if let Some(refused) = state.password_proofs.refusal(&key) {
+        tracing::warn!(user_id = user.id, "password confirmation rate limit");
+        return Err(refused);
+    }
+    if state
+        .hasher
+        .verify(password, Some(&user.password_hash))
+        .await?
+    {
+        return Ok(());
+    }
+    state.password_proofs.record(&key);
+    tracing::info!(user_id = user.id, "password confirmation refused");
+    Err(AppError::validation(field, wrong))
 }
 
 fn check_not_common(state: &AppState, password: &str) -> AppResult<()> {
@@ -111,31 +164,18 @@ pub async fn login(
             Ok(user)
         }
         _ => {
+            state.sign_in_guard.failed(client, &credentials.email);
             tracing::info!(client, "sign-in refused: invalid credentials");
             Err(AppError::InvalidCredentials)
         }
     }
 }
 
-/// Checks the password of `user`, signed in, who is asked for it again: counted against the
-/// same limits as sign-in, and a wrong one is a 422 on the password field.
-pub async fn check_password(
-    state: &AppState,
-    client: &str,
-    user: &UserRecord,
-    password: &str,
-) -> AppResult<()> {
-    limit(state, "login", client, &user.email)?;
-    if state
-        .hasher
-        .verify(password, Some(&user.password_hash))
-        .await?
-    {
-        Ok(())
-    } else {
-        tracing::info!(client, user_id = user.id, "password confirmation refused");
-        Err(AppError::validation("password", "is not the right one"))
-    }
+/// Checks the password of `user`, signed in, who is asked for it again (the admin pages): a
+/// wrong one is a 422 on the password field, counted against the account's own budget for
+/// proving the password (`prove_password`).
+pub async fn check_password(state: &AppState, user: &UserRecord, password: &str) -> AppResult<()> {
+    prove_password(state, user, password, ("password", "is not the right one")).await
 }
 
 /// Stores `password`, just verified, hashed with today's parameters in place of the older
@@ -177,26 +217,31 @@ pub async fn update_settings(
         check_not_common(state, password)?;
     }
     let current = find(state, user_id).await?.ok_or(AppError::Unauthorized)?;
-    let sensitive = patch.email != current.email || patch.new_password().is_some();
-    if sensitive {
+    let email_changes = patch.email != current.email;
+    let password_changes = patch.new_password().is_some();
+    if email_changes || password_changes {
         state
             .account_limiter
             .attempt(&format!("settings:{user_id}"))?;
     }
-    if sensitive && requester == Requester::Session {
+    if requester.needs_current_password(email_changes, password_changes) {
+        let field = match requester {
+            Requester::Session => "current_password",
+            Requester::Token { .. } => "currentPassword",
+        };
         if patch.current_password.is_empty() {
             return Err(AppError::validation(
-                "current_password",
+                field,
                 "is needed to change your email or password",
             ));
         }
-        if !state
-            .hasher
-            .verify(&patch.current_password, Some(&current.password_hash))
-            .await?
-        {
-            return Err(AppError::validation("current_password", "is incorrect"));
-        }
+        prove_password(
+            state,
+            &current,
+            &patch.current_password,
+            (field, "is incorrect"),
+        )
+        .await?;
     }
     let new_hash = match patch.new_password() {
         Some(password) => Some(state.hasher.hash(password).await?),
@@ -226,7 +271,7 @@ pub async fn update_settings(
         db::user::update_password_hash(&mut *tx, user_id, hash, &now).await?;
         let keep = match requester {
             Requester::Session => None,
-            Requester::Token(id) => Some(id),
+            Requester::Token { id, .. } => Some(id),
         };
         let sessions = db::session::delete_for_user(&mut *tx, user_id).await?;
         let tokens = db::token::delete_for_user(&mut *tx, user_id, keep).await?;

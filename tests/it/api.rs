@@ -348,7 +348,7 @@ async fn a_new_password_revokes_every_other_token_and_session() {
             "PUT",
             "/api/user",
             Some(&mine),
-            Some(json!({"user": {"password": "a brand new secret"}})),
+            Some(json!({"user": {"password": "a brand new secret", "currentPassword": PASSWORD}})),
         )
         .await;
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
@@ -1079,4 +1079,111 @@ async fn a_new_password_set_in_the_ui_revokes_every_api_token() {
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
     let response = app.api("GET", "/api/user", Some(&token), None).await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
+}
+
+/// security.md §0b (ASVS 4.0.3 2.1.6, v5 6.2.3): `PUT /api/user` with only a token used to
+/// change the password and the email. A new password needs `currentPassword` (our extension);
+/// so does a new email, unless the token was issued by a sign-in in the last five minutes.
+#[tokio::test]
+async fn a_token_alone_cannot_take_the_account_over() {
+    let app = TestApp::new().await;
+    let token = app.api_user("alice").await;
+    let put = |user: Value| {
+        app.api(
+            "PUT",
+            "/api/user",
+            Some(&token),
+            Some(json!({"user": user})),
+        )
+    };
+    let new_password = "a brand new secret";
+
+    let response = put(json!({"password": new_password})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error_of(&response.json(), "currentPassword"),
+        "is needed to change your email or password"
+    );
+    let response = put(json!({"password": new_password, "currentPassword": "a guess"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error_of(&response.json(), "currentPassword"),
+        "is incorrect"
+    );
+    let sign_in = |password: &str| {
+        app.api(
+            "POST",
+            "/api/users/login",
+            None,
+            Some(json!({"user": {"email": "alice@example.test", "password": password}})),
+        )
+    };
+    assert_eq!(sign_in(PASSWORD).await.status, StatusCode::OK, "unchanged");
+
+    // A token just issued by a sign-in may change the email (the RealWorld suite does).
+    let response = put(json!({"email": "alice2@example.test"})).await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    // An older one may not, without the password.
+    sqlx::query("update api_tokens set created_at = '2000-01-01T00:00:00.000Z'")
+        .execute(&app.state.db.writer)
+        .await
+        .expect("age the tokens");
+    let response = put(json!({"email": "mallory@example.test"})).await;
+    assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+    error_of(&response.json(), "currentPassword");
+    let response = put(json!({"bio": "still fine"})).await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "other fields need no password"
+    );
+    let response = put(json!({"email": "alice3@example.test", "currentPassword": PASSWORD})).await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
+
+    // With it, the password changes.
+    let response = put(json!({"password": new_password, "currentPassword": PASSWORD})).await;
+    assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    let login = |password: &str| {
+        app.api(
+            "POST",
+            "/api/users/login",
+            None,
+            Some(json!({"user": {"email": "alice3@example.test", "password": password}})),
+        )
+    };
+    assert_eq!(login(new_password).await.status, StatusCode::OK);
+    assert_eq!(login(PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// Whoever holds a token cannot guess the password through `currentPassword` either: five
+/// wrong ones in 15 minutes, then 429, apart from the sign-in budget.
+#[tokio::test]
+async fn guessing_the_current_password_with_a_token_is_limited() {
+    let app = TestApp::with_config(|c| c.auth_attempts_per_minute = 1000).await;
+    let token = app.api_user("alice").await;
+    let put = |user: Value| {
+        app.api(
+            "PUT",
+            "/api/user",
+            Some(&token),
+            Some(json!({"user": user})),
+        )
+    };
+    for i in 0..5 {
+        let guess = format!("guess number {i}");
+        let response =
+            put(json!({"password": "a brand new secret", "currentPassword": guess})).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY, "{i}");
+    }
+    let response =
+        put(json!({"password": "a brand new secret", "currentPassword": PASSWORD})).await;
+    assert_eq!(response.status, StatusCode::TOO_MANY_REQUESTS);
+    // Signing in is a budget of its own.
+    let login = json!({"user": {"email": "alice@example.test", "password": PASSWORD}});
+    assert_eq!(
+        app.api("POST", "/api/users/login", None, Some(login))
+            .await
+            .status,
+        StatusCode::OK
+    );
 }

@@ -340,8 +340,9 @@ async fn the_home_page_lists_paginates_and_shows_popular_tags() {
 #[tokio::test]
 async fn the_preview_is_sanitised() {
     let app = TestApp::new().await;
+    let cookie = app.register("alice").await;
     let response = app
-        .call::<PreviewMarkdown>(&[("body", "*hi* <script>alert(1)</script>")], None)
+        .call::<PreviewMarkdown>(&[("body", "*hi* <script>alert(1)</script>")], Some(&cookie))
         .await;
     assert_eq!(response.status, StatusCode::OK);
     let html = response.json().as_str().unwrap().to_owned();
@@ -376,4 +377,40 @@ async fn a_hostile_title_is_text_on_every_page() {
             "{path}"
         );
     }
+}
+
+/// security.md §0b: rendering is the costliest thing a request can ask for, and the preview
+/// asked it of anyone. It needs a session now, and counts against a limit of its own, per
+/// client address and per account.
+#[tokio::test]
+async fn the_preview_needs_a_session_and_is_rate_limited() {
+    let app = TestApp::with_config(|c| c.previews_per_minute = 3).await;
+    let signed_out = app.call::<PreviewMarkdown>(&[("body", "*hi*")], None).await;
+    assert_eq!(signed_out.status, StatusCode::UNAUTHORIZED);
+    let cookie = app.register("alice").await;
+    for _ in 0..3 {
+        let response = app
+            .call::<PreviewMarkdown>(&[("body", "*hi*")], Some(&cookie))
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{response:?}");
+    }
+    let limited = app
+        .call::<PreviewMarkdown>(&[("body", "*hi*")], Some(&cookie))
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.header("retry-after").is_some());
+    // Writing is a budget of its own.
+    let form = [
+        ("slug", ""),
+        ("title", "Still"),
+        ("description", "d"),
+        ("body", "*hi*"),
+        ("tags", ""),
+        ("tag_input", ""),
+    ];
+    let saved = app.call::<SaveArticle>(&form, Some(&cookie)).await;
+    assert!(
+        saved.status.is_success() || saved.status.is_redirection(),
+        "{saved:?}"
+    );
 }

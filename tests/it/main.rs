@@ -16,4 +16,5 @@ mod queries;
 mod search;
 mod security;
 mod server_fns;
+mod sessions;
 mod validation;

@@ -14,6 +14,7 @@ use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use axum::routing::get;
 use common::TestApp;
+use leptos::server_fn::ServerFn;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The nonce of a response's CSP header, after checking the policy has every directive.
@@ -467,4 +468,113 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off_while_others_are_se
         .await
         .expect("the server stops")
         .unwrap();
+}
+
+/// A sign-in through the API from `peer` with `password`.
+async fn sign_in_with(app: &TestApp, peer: &str, email: &str, password: &str) -> StatusCode {
+    let body = serde_json::json!({"user": {"email": email, "password": password}});
+    let mut request = Request::post("/api/users/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    let peer = SocketAddr::new(peer.parse().expect("an address"), 4711);
+    request.extensions_mut().insert(ConnectInfo(peer));
+    app.send(request).await.status
+}
+
+/// The same through the UI's sign-in server function.
+async fn ui_sign_in_with(app: &TestApp, peer: &str, email: &str, password: &str) -> StatusCode {
+    let form = format!(
+        "email={}&password={}",
+        email.replace('@', "%40"),
+        password.replace(' ', "+")
+    );
+    let mut request = Request::post(<quire::server::user::Login as ServerFn>::PATH)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header("origin", common::ORIGIN)
+        .body(Body::from(form))
+        .expect("request");
+    let peer = SocketAddr::new(peer.parse().expect("an address"), 4711);
+    request.extensions_mut().insert(ConnectInfo(peer));
+    app.send(request).await.status
+}
+
+/// security.md §0b: eleven wrong passwords a minute for someone's email used to keep its owner
+/// out from anywhere, in the UI and the API alike. Now an attacker's failures from one address
+/// slow that address down and never the owner's sign-in from another.
+#[tokio::test]
+async fn an_attackers_failures_never_lock_the_owner_out() {
+    use StatusCode as S;
+    let app = TestApp::with_config(|c| c.auth_attempts_per_minute = 20).await;
+    app.register("owner").await;
+    let email = "owner@example.test";
+    let (mut refused, mut checked) = (0, 0);
+    for _ in 0..40 {
+        match sign_in_with(&app, "203.0.113.66", email, "guess").await {
+            S::UNAUTHORIZED => checked += 1,
+            S::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("{other}"),
+        }
+    }
+    // Brute force from one address is throttled: the back-off starts after five failures,
+    // and one address gets at most ten attempts a minute on one account.
+    assert!(checked <= 10, "{checked} passwords were checked");
+    assert!(refused >= 30, "{refused}");
+    assert_eq!(
+        ui_sign_in_with(&app, "203.0.113.66", email, "guess").await,
+        S::TOO_MANY_REQUESTS
+    );
+    // The owner, from home, through both doors.
+    assert_eq!(
+        sign_in_with(&app, "198.51.100.7", email, common::PASSWORD).await,
+        S::OK
+    );
+    assert_eq!(
+        ui_sign_in_with(&app, "198.51.100.7", email, common::PASSWORD).await,
+        S::OK
+    );
+    // The attacker's address is slowed for every account, not only this one.
+    assert_eq!(
+        sign_in_with(&app, "203.0.113.66", "someone@example.test", "guess").await,
+        S::TOO_MANY_REQUESTS
+    );
+}
+
+/// From many addresses: past 50 failures an hour the account is guarded, each address that
+/// failed on it three times is refused, and the owner's address is let through.
+#[tokio::test]
+async fn guessing_from_many_addresses_is_throttled_and_the_owner_gets_in() {
+    use StatusCode as S;
+    let app = TestApp::with_config(|c| c.auth_attempts_per_minute = 20).await;
+    app.register("owner").await;
+    let email = "owner@example.test";
+    for bot in 0..50 {
+        let peer = format!("192.0.2.{bot}");
+        assert_eq!(
+            sign_in_with(&app, &peer, email, "guess").await,
+            S::UNAUTHORIZED
+        );
+    }
+    // Each bot address now has two more tries on this account, then it is refused.
+    let peer = "192.0.2.1";
+    for _ in 0..2 {
+        assert_eq!(
+            sign_in_with(&app, peer, email, "guess").await,
+            S::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        sign_in_with(&app, peer, email, "guess").await,
+        S::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        sign_in_with(&app, peer, email, common::PASSWORD).await,
+        S::TOO_MANY_REQUESTS,
+        "even with the password: that address is cut off from this account"
+    );
+    assert_eq!(
+        sign_in_with(&app, "198.51.100.7", email, common::PASSWORD).await,
+        S::OK
+    );
 }

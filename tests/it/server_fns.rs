@@ -569,7 +569,8 @@ async fn plain_form_posts_redirect_without_javascript() {
     assert_eq!(response.header("location"), Some("/"));
     assert!(response.session_cookie().is_some());
 
-    // An error goes back to the form, carried in the URL for the server-rendered page.
+    // An error goes back to the form, carried in a signed cookie for that page only: the
+    // address stays clean, the page shows it once.
     let form = [
         ("email", "alice@example.test"),
         ("password", "wrong password"),
@@ -577,17 +578,74 @@ async fn plain_form_posts_redirect_without_javascript() {
     let response = app.post_without_js::<Login>(&form, "/login", None).await;
     assert_eq!(response.status, StatusCode::FOUND);
     let location = response.header("location").unwrap().to_owned();
-    assert!(
-        location.starts_with(&format!("{ORIGIN}/login?")),
-        "{location}"
-    );
-    let page = app.get(location.trim_start_matches(ORIGIN), None).await;
+    assert_eq!(location, format!("{ORIGIN}/login"));
+    let (page, cookies) = app.follow(&response, None).await;
     assert!(
         page.body.contains("class=\"error-messages\""),
         "{}",
         page.body
     );
     assert!(page.body.contains("email or password is invalid"));
+    assert_eq!(
+        page.header("cache-control"),
+        Some("no-store"),
+        "a page with a carried error is private"
+    );
+    let again = app
+        .get("/login", Some(&page.cookies_after(Some(&cookies))))
+        .await;
+    assert!(!again.body.contains("email or password is invalid"), "once");
+    let elsewhere = app.get("/login", None).await;
+    assert!(!elsewhere.body.contains("email or password is invalid"));
+}
+
+/// security.md §0b: Leptos reads `__path`/`__err` from any address, so a link such as
+/// `/login?__path=/rpc/login&__err=<base64>` used to put its own words on our sign-in page.
+/// Only an error this server carried to this browser is shown now.
+#[tokio::test]
+async fn an_error_written_into_an_address_is_never_shown() {
+    use leptos::server_fn::error::ServerFnUrlError;
+    use quire::error::AppError;
+    let app = TestApp::new().await;
+    let cookie = app.register("alice").await;
+    let text = "Your account is locked: call +1 555 0100";
+    let forged = |page: &str, path: &str| {
+        let url = ServerFnUrlError::new(path, AppError::BadRequest(text.into()))
+            .to_url(&format!("{ORIGIN}{page}"))
+            .expect("a url")
+            .to_string();
+        url.trim_start_matches(ORIGIN).to_owned()
+    };
+    for (page, function, cookie) in [
+        ("/login", <Login as ServerFn>::PATH, None),
+        ("/register", <Register as ServerFn>::PATH, None),
+        (
+            "/settings",
+            <UpdateSettings as ServerFn>::PATH,
+            Some(cookie.as_str()),
+        ),
+        (
+            "/editor",
+            <SaveArticle as ServerFn>::PATH,
+            Some(cookie.as_str()),
+        ),
+    ] {
+        let address = forged(page, function);
+        assert!(address.contains("__err="), "{address}");
+        let shown = app.get(&address, cookie).await;
+        assert_eq!(shown.status, StatusCode::OK, "{address}");
+        assert!(
+            !shown.body.contains("555 0100"),
+            "{address}: {}",
+            shown.body
+        );
+    }
+    // Nor from a flash cookie written by hand.
+    let address = forged("/login", <Login as ServerFn>::PATH);
+    let err = address.split("__err=").nth(1).expect("the error");
+    let handmade = format!("quire-flash=flash|9999999999|%2Flogin|/rpc/login|{err}");
+    let shown = app.get("/login", Some(&handmade)).await;
+    assert!(!shown.body.contains("555 0100"));
 }
 
 #[tokio::test]
@@ -606,11 +664,11 @@ async fn a_refused_article_without_javascript_comes_back_to_the_editor_with_its_
         .post_without_js::<SaveArticle>(&form, "/editor", Some(&cookie))
         .await;
     assert_eq!(response.status, StatusCode::FOUND);
-    let back = response.header("location").expect("a redirect").to_owned();
-    assert!(back.starts_with(&format!("{ORIGIN}/editor?")), "{back}");
-    let page = app
-        .get(back.trim_start_matches(ORIGIN), Some(&cookie))
-        .await;
+    assert_eq!(
+        response.header("location"),
+        Some(&*format!("{ORIGIN}/editor"))
+    );
+    let (page, _) = app.follow(&response, Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
     // Rendered in the list, and handed to the form's island, so hydrating keeps it.
     assert!(
@@ -666,16 +724,9 @@ async fn the_settings_page_says_when_it_was_saved() {
         .post_without_js::<UpdateSettings>(&form, SAVED_HREF, Some(&cookie))
         .await;
     assert_eq!(response.status, StatusCode::FOUND);
-    let back = response.header("location").expect("a redirect").to_owned();
-    let page = app
-        .get(back.trim_start_matches(ORIGIN), Some(&cookie))
-        .await;
-    assert!(
-        page.body.contains("email is invalid"),
-        "{back}: {}",
-        page.body
-    );
-    assert!(!page.body.contains(saved), "{back}");
+    let (page, _) = app.follow(&response, Some(&cookie)).await;
+    assert!(page.body.contains("email is invalid"), "{}", page.body);
+    assert!(!page.body.contains(saved));
 }
 
 #[tokio::test]

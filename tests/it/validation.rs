@@ -717,7 +717,7 @@ async fn server_functions_apply_the_same_rules_as_the_api() {
         assert_eq!(fn_error(&response.json(), field), message, "{name}");
     }
     let response = app
-        .call::<PreviewMarkdown>(&[("body", &">".repeat(10_000))], None)
+        .call::<PreviewMarkdown>(&[("body", &">".repeat(10_000))], Some(&cookie))
         .await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(fn_error(&response.json(), "body"), TOO_DEEP);
@@ -987,4 +987,164 @@ async fn page_numbers_in_addresses_are_a_422_that_says_what_a_page_may_be() {
         assert_eq!(page.status, StatusCode::BAD_REQUEST, "{query}");
         assert!(page.body.contains(message), "{query}");
     }
+}
+
+/// Bodies of about 64 KB that the HTML parser behind the sanitiser would make into millions of
+/// elements by copying formatting tags (security.md §0b): the outside test's payload and its
+/// variants. `(name, body)`.
+fn blow_ups() -> Vec<(&'static str, String)> {
+    let repeat = |unit: &dyn Fn(usize) -> String| {
+        let mut md = String::new();
+        let mut i = 0;
+        while md.len() < 64_000 {
+            md.push_str(&unit(i));
+            i += 1;
+        }
+        md
+    };
+    vec![
+        ("<b title=N>", repeat(&|i| format!("<p><b title={i}></p>"))),
+        ("<i title=N>", repeat(&|i| format!("<p><i title={i}></p>"))),
+        (
+            "<a href><b>",
+            repeat(&|i| format!("<p><a href=\"https://x.test/{i}\"><b title={i}></p>")),
+        ),
+        ("<s title=N>", repeat(&|i| format!("<p><s title={i}></p>"))),
+        (
+            "<font color=N>",
+            repeat(&|i| format!("<p><font color=c{i}></p>")),
+        ),
+        (
+            "mixed",
+            repeat(&|i| {
+                let tag = ["b", "i", "em", "strong", "u", "code", "small", "font"][i % 8];
+                format!("<p><{tag} title={i}></p>")
+            }),
+        ),
+        ("in a list", repeat(&|i| format!("- <b title={i}>x\n"))),
+        (
+            "in a quote",
+            repeat(&|i| format!("> <p><i title={i}></p>\n")),
+        ),
+        (
+            "copied flat",
+            repeat(&|i| {
+                if i == 0 {
+                    (0..60)
+                        .map(|j| format!("<b title={j}>"))
+                        .collect::<String>()
+                } else {
+                    "<p>x</p>".to_owned()
+                }
+            }),
+        ),
+    ]
+}
+
+fn is_refused_body(message: &str) -> bool {
+    message.starts_with("nests too deeply") || message.starts_with("is too large once rendered")
+}
+
+/// security.md §0b: each blow-up is a quick 422 on `body` through every door that renders
+/// Markdown (the preview, the API's create and update, the editor's publish and save), and
+/// nothing is stored.
+#[tokio::test]
+async fn bodies_the_html_parser_would_blow_up_are_refused_at_every_door() {
+    let app = TestApp::new().await;
+    let token = app.api_user("alice").await;
+    let cookie = app.login("alice").await;
+    let slug = app.api_article(&token, "Kept", &[]).await;
+    for (name, body) in blow_ups() {
+        assert!(body.len() <= 65_536, "{name}");
+        let started = Instant::now();
+        let doors = [
+            (
+                "preview",
+                app.call::<PreviewMarkdown>(&[("body", &body)], Some(&cookie))
+                    .await,
+            ),
+            (
+                "editor, new",
+                app.call::<SaveArticle>(
+                    &[
+                        ("slug", ""),
+                        ("title", "New"),
+                        ("description", "d"),
+                        ("body", &body),
+                        ("tags", ""),
+                        ("tag_input", ""),
+                    ],
+                    Some(&cookie),
+                )
+                .await,
+            ),
+            (
+                "editor, edit",
+                app.call::<SaveArticle>(
+                    &[
+                        ("slug", &slug),
+                        ("title", "Kept"),
+                        ("description", "d"),
+                        ("body", &body),
+                        ("tags", ""),
+                        ("tag_input", ""),
+                    ],
+                    Some(&cookie),
+                )
+                .await,
+            ),
+        ];
+        for (door, response) in doors {
+            assert_eq!(
+                response.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name} through the {door}: {}",
+                &response.body[..response.body.len().min(300)]
+            );
+            let message = fn_error(&response.json(), "body");
+            assert!(is_refused_body(&message), "{name}, {door}: {message}");
+        }
+        let created = app
+            .api(
+                "POST",
+                "/api/articles",
+                Some(&token),
+                Some(article(json!({"body": body}))),
+            )
+            .await;
+        let updated = app
+            .api(
+                "PUT",
+                &format!("/api/articles/{slug}"),
+                Some(&token),
+                Some(json!({"article": {"body": body}})),
+            )
+            .await;
+        for (door, response) in [("API, create", created), ("API, update", updated)] {
+            assert_eq!(
+                response.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}, {door}"
+            );
+            let message = rest_error(&response.json(), "body");
+            assert!(is_refused_body(&message), "{name}, {door}: {message}");
+        }
+        assert!(
+            started.elapsed() < SLOW,
+            "{name} took {:?} through five doors",
+            started.elapsed()
+        );
+    }
+    // Nothing was stored: one article, its body as written.
+    let articles = app.api("GET", "/api/articles", None, None).await.json();
+    assert_eq!(articles["articlesCount"], 1);
+    let kept = app
+        .api("GET", &format!("/api/articles/{slug}"), None, None)
+        .await;
+    assert!(
+        kept.json()["article"]["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("# Kept")
+    );
 }

@@ -58,6 +58,32 @@ impl TestResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
+
+    /// `cookie` (a `Cookie` header's value) updated by this response's `Set-Cookie`s, as a
+    /// browser keeps them: new values replace old ones, removals remove.
+    pub fn cookies_after(&self, cookie: Option<&str>) -> String {
+        let mut jar: Vec<(String, String)> = cookie
+            .unwrap_or_default()
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        for set in self.headers.get_all(header::SET_COOKIE) {
+            let set = set.to_str().unwrap_or_default();
+            let Some((name, value)) = set.split(';').next().and_then(|p| p.split_once('=')) else {
+                continue;
+            };
+            jar.retain(|(k, _)| k != name);
+            let removed = set.to_ascii_lowercase().contains("max-age=0");
+            if !removed {
+                jar.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 impl TestApp {
@@ -136,6 +162,25 @@ impl TestApp {
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
+    }
+
+    /// The key that signs this app's cookies.
+    pub fn key(&self) -> Key {
+        self.key.clone()
+    }
+
+    /// Follows `response`'s redirect as a browser does: a GET of its location, with `cookie`
+    /// and what the response set. Returns the page and the cookies it was asked with.
+    pub async fn follow(
+        &self,
+        response: &TestResponse,
+        cookie: Option<&str>,
+    ) -> (TestResponse, String) {
+        let location = response.header("location").expect("a redirect");
+        let path = location.strip_prefix(ORIGIN).unwrap_or(location).to_owned();
+        let cookies = response.cookies_after(cookie);
+        let page = self.get(&path, Some(&cookies)).await;
+        (page, cookies)
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
