@@ -18,6 +18,18 @@ fn error_of(body: &Value, field: &str) -> String {
         .to_owned()
 }
 
+/// `PUT /api/user` with `user` as the body's `user`.
+async fn put_user(app: &TestApp, token: &str, user: Value) -> common::TestResponse {
+    app.api("PUT", "/api/user", Some(token), Some(json!({"user": user})))
+        .await
+}
+
+/// `POST /api/users/login` with `email` and `password`.
+async fn sign_in(app: &TestApp, email: &str, password: &str) -> common::TestResponse {
+    let user = json!({"user": {"email": email, "password": password}});
+    app.api("POST", "/api/users/login", None, Some(user)).await
+}
+
 fn is_timestamp(value: &Value) -> bool {
     // ISO-8601 UTC with milliseconds: 2026-11-22T03:13:05.123Z
     let Some(text) = value.as_str() else {
@@ -74,14 +86,7 @@ async fn sign_up_sign_in_and_read_the_current_user() {
 async fn settings_change_only_what_is_sent_and_blank_bio_or_image_is_null() {
     let app = TestApp::new().await;
     let token = app.api_user("alice").await;
-    let put = |body: Value| {
-        app.api(
-            "PUT",
-            "/api/user",
-            Some(&token),
-            Some(json!({"user": body})),
-        )
-    };
+    let put = |body: Value| put_user(&app, &token, body);
 
     let response = put(json!({"bio": "I write", "image": "https://example.test/a.png"})).await;
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
@@ -219,14 +224,7 @@ async fn sign_up_errors_name_the_field() {
 async fn sign_in_errors_do_not_say_which_part_was_wrong() {
     let app = TestApp::new().await;
     app.api_user("alice").await;
-    let login = |email: &str, password: &str| {
-        app.api(
-            "POST",
-            "/api/users/login",
-            None,
-            Some(json!({"user": {"email": email, "password": password}})),
-        )
-    };
+    let login = |email: &'static str, password: &'static str| sign_in(&app, email, password);
     let response = login("", PASSWORD).await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error_of(&response.json(), "email"), "can't be blank");
@@ -1088,14 +1086,7 @@ async fn a_new_password_set_in_the_ui_revokes_every_api_token() {
 async fn a_token_alone_cannot_take_the_account_over() {
     let app = TestApp::new().await;
     let token = app.api_user("alice").await;
-    let put = |user: Value| {
-        app.api(
-            "PUT",
-            "/api/user",
-            Some(&token),
-            Some(json!({"user": user})),
-        )
-    };
+    let put = |user: Value| put_user(&app, &token, user);
     let new_password = "a brand new secret";
 
     let response = put(json!({"password": new_password})).await;
@@ -1110,15 +1101,11 @@ async fn a_token_alone_cannot_take_the_account_over() {
         error_of(&response.json(), "currentPassword"),
         "is incorrect"
     );
-    let sign_in = |password: &str| {
-        app.api(
-            "POST",
-            "/api/users/login",
-            None,
-            Some(json!({"user": {"email": "alice@example.test", "password": password}})),
-        )
-    };
-    assert_eq!(sign_in(PASSWORD).await.status, StatusCode::OK, "unchanged");
+    assert_eq!(
+        sign_in(&app, "alice@example.test", PASSWORD).await.status,
+        StatusCode::OK,
+        "unchanged"
+    );
 
     // A token just issued by a sign-in may change the email (the RealWorld suite does).
     let response = put(json!({"email": "alice2@example.test"})).await;
@@ -1143,16 +1130,15 @@ async fn a_token_alone_cannot_take_the_account_over() {
     // With it, the password changes.
     let response = put(json!({"password": new_password, "currentPassword": PASSWORD})).await;
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
-    let login = |password: &str| {
-        app.api(
-            "POST",
-            "/api/users/login",
-            None,
-            Some(json!({"user": {"email": "alice3@example.test", "password": password}})),
-        )
-    };
-    assert_eq!(login(new_password).await.status, StatusCode::OK);
-    assert_eq!(login(PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    let email = "alice3@example.test";
+    assert_eq!(
+        sign_in(&app, email, new_password).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sign_in(&app, email, PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// Whoever holds a token cannot guess the password through `currentPassword` either: five
@@ -1161,14 +1147,7 @@ async fn a_token_alone_cannot_take_the_account_over() {
 async fn guessing_the_current_password_with_a_token_is_limited() {
     let app = TestApp::with_config(|c| c.auth_attempts_per_minute = 1000).await;
     let token = app.api_user("alice").await;
-    let put = |user: Value| {
-        app.api(
-            "PUT",
-            "/api/user",
-            Some(&token),
-            Some(json!({"user": user})),
-        )
-    };
+    let put = |user: Value| put_user(&app, &token, user);
     for i in 0..5 {
         let guess = format!("guess number {i}");
         let response =

@@ -235,7 +235,17 @@ async fn sign_in_from(
     forwarded: Option<&str>,
     email: &str,
 ) -> StatusCode {
-    let body = serde_json::json!({"user": {"email": email, "password": "not the password"}});
+    api_sign_in(app, (peer, forwarded), email, "not the password").await
+}
+
+/// A sign-in through the API from `peer` (with `X-Forwarded-For: forwarded`, if any).
+async fn api_sign_in(
+    app: &TestApp,
+    (peer, forwarded): (&str, Option<&str>),
+    email: &str,
+    password: &str,
+) -> StatusCode {
+    let body = serde_json::json!({"user": {"email": email, "password": password}});
     let mut request =
         Request::post("/api/users/login").header(header::CONTENT_TYPE, "application/json");
     if let Some(forwarded) = forwarded {
@@ -472,14 +482,7 @@ async fn a_client_that_never_finishes_its_headers_is_cut_off_while_others_are_se
 
 /// A sign-in through the API from `peer` with `password`.
 async fn sign_in_with(app: &TestApp, peer: &str, email: &str, password: &str) -> StatusCode {
-    let body = serde_json::json!({"user": {"email": email, "password": password}});
-    let mut request = Request::post("/api/users/login")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(body.to_string()))
-        .expect("request");
-    let peer = SocketAddr::new(peer.parse().expect("an address"), 4711);
-    request.extensions_mut().insert(ConnectInfo(peer));
-    app.send(request).await.status
+    api_sign_in(app, (peer, None), email, password).await
 }
 
 /// The same through the UI's sign-in server function.

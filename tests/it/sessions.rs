@@ -98,6 +98,19 @@ async fn end_with_a_request_in_flight<F: std::future::Future<Output = ()>>(
     assert_eq!(app.whoami(Some(cookie)).await, None);
 }
 
+/// `quire user reset-password <user>` on the database at `database_url`, in a process of its
+/// own.
+fn reset_with_the_cli(database_url: &str, user: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", database_url)
+        .env("QUIRE_COMMON_PASSWORDS", "off")
+        .env("RUST_LOG", "warn")
+        .args(["user", "reset-password", user])
+        .output()
+        .expect("the CLI runs")
+}
+
 impl TestApp {
     /// The id of the user called `name`.
     async fn sign_in_id(&self, name: &str) -> i64 {
@@ -167,18 +180,9 @@ async fn an_operators_reset_from_another_process_with_a_request_in_flight() {
     assert_eq!(app.whoami(Some(&bob)).await.as_deref(), Some("bob"));
     let database_url = app.state.config.database_url.clone();
     let end = async {
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .env("DATABASE_URL", database_url)
-                .env("QUIRE_COMMON_PASSWORDS", "off")
-                .env("RUST_LOG", "warn")
-                .args(["user", "reset-password", "bob"])
-                .output()
-                .expect("the CLI runs")
-        })
-        .await
-        .expect("join");
+        let out = tokio::task::spawn_blocking(move || reset_with_the_cli(&database_url, "bob"))
+            .await
+            .expect("join");
         assert!(
             out.status.success(),
             "{}",
@@ -200,14 +204,7 @@ async fn a_reset_by_another_process_is_seen_within_a_second() {
     let app = TestApp::with_config(|c| c.session_idle = Duration::from_secs(4)).await;
     let bob = app.register("bob").await;
     assert_eq!(app.whoami(Some(&bob)).await.as_deref(), Some("bob"));
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_quire"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATABASE_URL", &app.state.config.database_url)
-        .env("QUIRE_COMMON_PASSWORDS", "off")
-        .env("RUST_LOG", "warn")
-        .args(["user", "reset-password", "bob"])
-        .output()
-        .expect("the CLI runs");
+    let out = reset_with_the_cli(&app.state.config.database_url, "bob");
     assert!(out.status.success());
     tokio::time::sleep(quire::db::session::REMEMBER_FOR).await;
     // With a 4 s idle timeout a refresh is due every second: the one that comes due now must
