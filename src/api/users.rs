@@ -50,8 +50,9 @@ pub async fn current(me: ApiUser) -> Json<UserEnvelope> {
 }
 
 /// Changes only the fields sent. `bio` and `image` may be `null` or `""` (both clear them);
-/// `username`, `email` and `password` may not. A new password, or a new email through a token
-/// not just issued, needs `currentPassword` (our extension of the contract).
+/// `username`, `email` and `password` may not. A new email or password needs `currentPassword`
+/// (our extension of the contract), unless the token was issued by a sign-in in the last five
+/// minutes.
 pub async fn update(
     State(state): State<AppState>,
     me: ApiUser,

@@ -232,8 +232,8 @@ pub struct UpdateUser {
     pub image: Patch<String>,
     #[serde(default, deserialize_with = "patch")]
     pub bio: Patch<String>,
-    /// Our extension: the account's password, needed to change the password (and the email,
-    /// unless the token was just issued).
+    /// Our extension: the account's password, needed to change the email or the password
+    /// unless the token was issued in the last five minutes.
     #[serde(default, rename = "currentPassword")]
     pub current_password: Option<String>,
 }

@@ -15,7 +15,8 @@ use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// A token issued by a sign-in or sign-up this recently stands for the password just given:
-/// it may change the account's email without `currentPassword` (`service::user::Requester`).
+/// it may change the account's email or password without `currentPassword`
+/// (`service::user::Requester`).
 pub const RECENT_SIGN_IN: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Live tokens one user may hold: one per device or client is plenty.

@@ -14,13 +14,14 @@ pub enum Requester {
     /// new password ends every session and API token of the user (the caller then signs this
     /// browser in again).
     Session,
-    /// The REST API, holding the token with this id. A new password needs the current one
-    /// (`currentPassword`, our extension of the contract): a token alone must not take the
-    /// account over. A new email needs it too, unless the token was issued by a sign-in or
-    /// sign-up less than `service::token::RECENT_SIGN_IN` ago (`recent_sign_in`): the password
-    /// was just given (the contract's own suite changes the email right after signing up,
-    /// with the token alone). A new password ends every session and every other token; this
-    /// one keeps working.
+    /// The REST API, holding the token with this id. A new email or password needs the
+    /// current password (`currentPassword`, our extension of the contract): a token alone must
+    /// not take the account over. Within `service::token::RECENT_SIGN_IN` of the sign-in or
+    /// sign-up that issued the token (`recent_sign_in`), the password was just given and the
+    /// token stands for it, as a recent sign-in does on sites that ask again later: the
+    /// contract's own suite changes the email and the password right after signing up, with
+    /// the token alone. A `currentPassword` that is sent is checked all the same. A new
+    /// password ends every session and every other token; this one keeps working.
     Token { id: i64, recent_sign_in: bool },
 }
 
@@ -30,7 +31,7 @@ impl Requester {
     fn needs_current_password(self, email: bool, password: bool) -> bool {
         match self {
             Self::Session => email || password,
-            Self::Token { recent_sign_in, .. } => password || (email && !recent_sign_in),
+            Self::Token { recent_sign_in, .. } => (email || password) && !recent_sign_in,
         }
     }
 }
@@ -224,7 +225,10 @@ pub async fn update_settings(
             .account_limiter
             .attempt(&format!("settings:{user_id}"))?;
     }
-    if requester.needs_current_password(email_changes, password_changes) {
+    let given = !patch.current_password.is_empty();
+    if requester.needs_current_password(email_changes, password_changes)
+        || (given && (email_changes || password_changes))
+    {
         let field = match requester {
             Requester::Session => "current_password",
             Requester::Token { .. } => "currentPassword",
