@@ -7,8 +7,11 @@
 //!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
 //!   `server` (server functions: HTTP calls in the browser, service calls on the server).
 //! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts), `flash` (a failed form post's error, carried to its page), `client` (who sent a request, behind trusted proxies too), `api` (the REST API under `/api`), `auth`, `markdown` (Markdown to sanitised
-//!   HTML), `service` (use cases, authorisation, transactions) and `db` (all SQL).
+//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts),
+//!   `flash` (a failed form post's error, carried to its page), `client` (who sent a request,
+//!   behind trusted proxies too), `api` (the REST API under `/api`), `auth`, `markdown`
+//!   (Markdown to sanitised HTML), `service` (use cases, authorisation, transactions) and `db`
+//!   (all SQL).
 //! - Also server only: `observe` (request ids, one log line per request, `/metrics` and
 //!   `/healthz`), `ops` (backup, restore and demo data behind the command line) and `workers`
 //!   (the threads that hash passwords and render Markdown, off the async runtime).

@@ -75,21 +75,17 @@ fn admin_error(error: AppError) -> AnyView {
     error_view(error)
 }
 
-/// This page's address, without what a post made without JavaScript leaves in it (Leptos's
-/// `__err` and `__path`).
+/// This page's address, with its query (`flash` has already taken Leptos's `__path` and
+/// `__err` out of every address).
 fn this_address() -> String {
     let location = use_location();
     let search = location.search.get_untracked();
-    let query: Vec<&str> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("__"))
-        .collect();
     let path = location.pathname.get_untracked();
-    if query.is_empty() {
+    let search = search.trim_start_matches('?');
+    if search.is_empty() {
         path
     } else {
-        format!("{path}?{}", query.join("&"))
+        format!("{path}?{search}")
     }
 }
 
