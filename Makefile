@@ -14,7 +14,7 @@ export LEPTOS_WASM_OPT_VERSION ?= version_132
 
 WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: help setup run build dev fmt lint wasm-guard unit e2e conformance test size bench bench-100k reliability reliability-short
+.PHONY: help setup run build dev fmt lint wasm-guard layers unit e2e conformance test size bench bench-100k reliability reliability-short
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,11 +37,15 @@ dev: setup ## Rebuild and reload on every change (debug build)
 fmt: ## Format the code
 	cargo fmt --all
 
-lint: setup ## rustfmt check, clippy for ssr and for hydrate on wasm32, the wasm dependency guard
+lint: setup ## rustfmt check, clippy for ssr and for hydrate on wasm32, the wasm dependency guard, the layers
 	cargo fmt --all --check
 	cargo clippy --features ssr --all-targets -- -D warnings
 	cargo clippy $(WASM) -- -D warnings
 	@$(MAKE) --no-print-directory wasm-guard
+	@python3 scripts/layers.py > /dev/null || python3 scripts/layers.py
+
+layers: ## Which module imports which; fails on an import circle or an arrow up the layers
+	@python3 scripts/layers.py
 
 wasm-guard: ## Fail if a server crate reaches the browser bundle
 	@bash scripts/wasm-guard.sh

@@ -1,4 +1,5 @@
-//! The HTML shell, the route table and the app-wide contexts (shared).
+//! The HTML shell and the page table (shared); what pages share is in `context`, their
+//! addresses in `routes`.
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -6,8 +7,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::nav::{Footer, Navbar};
-use crate::error::AppError;
-use crate::model::user::SessionUser;
+use crate::context::Auth;
 use crate::pages::admin::{AdminPage, AdminTablePage};
 use crate::pages::article::ArticlePage;
 use crate::pages::editor::EditorPage;
@@ -18,7 +18,6 @@ use crate::pages::profile::{FavoritesPage, ProfilePage};
 use crate::pages::register::RegisterPage;
 use crate::pages::search::SearchPage;
 use crate::pages::settings::SettingsPage;
-use crate::server::user::current_user;
 
 /// The document around every page; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -38,28 +37,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
-    }
-}
-
-/// Who is signed in, loaded once per page. Pages render on the server only, and every
-/// change of who is signed in (sign in, sign out, settings) ends in a new page load.
-#[derive(Clone, Copy)]
-pub struct Auth {
-    pub user: Resource<Result<Option<SessionUser>, AppError>>,
-}
-
-impl Auth {
-    fn provide() -> Self {
-        let auth = Self {
-            user: Resource::new(|| (), |_| current_user()),
-        };
-        provide_context(auth);
-        auth
-    }
-
-    /// The signed-in user once loaded; `None` when signed out or when it could not be read.
-    pub async fn signed_in(&self) -> Option<SessionUser> {
-        self.user.await.ok().flatten()
     }
 }
 

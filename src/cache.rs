@@ -7,11 +7,9 @@
 //! not moved, so a write never hides behind a stale page. Writes made by another process (the
 //! CLI) show within `TTL`.
 //!
-//! Only what is safe to share is kept: `GET`s of the reading routes (`CACHEABLE`), answered
-//! 200 without a cookie (and not showing a failed form post's error, `flash::Flash`), for an
-//! anonymous reader or for one signed-in viewer (the key holds the
-//! viewer's id). Requests with an `Authorization` header (REST tokens) and every other route
-//! (settings, editor, admin, server functions) are never cached. Memory is bounded by
+//! What is kept, and for whom, is decided by the middleware in front of it
+//! (`http::page_cache`): `GET`s of the reading routes, for an anonymous reader or one
+//! signed-in viewer (the key holds the viewer's id). Memory is bounded by
 //! `QUIRE_PAGE_CACHE_MB`; the oldest answers go first.
 //!
 //! One render per page at a time: when many readers ask for a page nobody has rendered yet
@@ -23,54 +21,20 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
+use axum::http::HeaderMap;
 use tokio::sync::Notify;
-
-use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::Response;
-use tower_sessions::Session;
-
-use crate::security::CspNonce;
-use crate::state::AppState;
 
 /// How long an answer may be served at most, for writes this process did not make.
 pub const TTL: Duration = Duration::from_secs(5);
 /// How long a reader waits for another's render of the same page before rendering it too.
 const WAIT_FOR_RENDER: Duration = Duration::from_secs(10);
-/// The header that says whether an answer came from the cache (`hit`) or was rendered (`miss`).
-pub const STATUS_HEADER: &str = "x-quire-cache";
 
-/// The routes whose `GET` answers are cached: exact paths, and prefixes ending in `/`.
-const CACHEABLE: [&str; 10] = [
-    "/",
-    "/search",
-    "/tag/",
-    "/profile/",
-    "/article/",
-    "/api/articles",
-    "/api/articles/",
-    "/api/tags",
-    "/api/profiles/",
-    "/api/search",
-];
-
-/// True for the paths of `CACHEABLE`.
-fn cacheable(path: &str) -> bool {
-    CACHEABLE.iter().any(|route| {
-        if route.len() > 1 && route.ends_with('/') {
-            path.starts_with(route) && path.len() > route.len()
-        } else {
-            path == *route
-        }
-    })
-}
-
+/// Whose answer, to which address (path and query).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Key {
-    viewer: Option<i64>,
-    uri: Box<str>,
+pub struct Key {
+    pub viewer: Option<i64>,
+    pub uri: Box<str>,
 }
 
 #[derive(Debug)]
@@ -83,7 +47,7 @@ struct Entry {
 }
 
 /// A kept answer: headers, body and the nonce it was rendered with.
-type Kept = (HeaderMap, Bytes, Option<Arc<str>>);
+pub type Kept = (HeaderMap, Bytes, Option<Arc<str>>);
 
 #[derive(Debug, Default)]
 struct Entries {
@@ -115,7 +79,7 @@ pub struct PageCache {
 
 /// The one render of a page in flight: when it ends (done, failed or cancelled), its waiters
 /// are woken to read what it left in the cache.
-struct Render<'a> {
+pub struct Render<'a> {
     cache: &'a PageCache,
     key: Key,
     done: Arc<Notify>,
@@ -147,7 +111,7 @@ impl PageCache {
 
     /// Either the right to render `key` (`Ok`), or, when another request is rendering it
     /// already, waits for that render to end (`Err`) so the caller can look again.
-    async fn render_or_wait(&self, key: &Key) -> Result<Render<'_>, ()> {
+    pub async fn render_or_wait(&self, key: &Key) -> Result<Render<'_>, ()> {
         let done = {
             let mut renders = lock(&self.renders);
             match renders.get(key) {
@@ -176,7 +140,7 @@ impl PageCache {
         Err(())
     }
 
-    fn is_on(&self) -> bool {
+    pub fn is_on(&self) -> bool {
         self.budget > 0
     }
 
@@ -185,7 +149,7 @@ impl PageCache {
     }
 
     /// The answer kept for `key`, if it was rendered at `commits` less than `TTL` ago.
-    fn get(&self, key: &Key, commits: u64) -> Option<Kept> {
+    pub fn get(&self, key: &Key, commits: u64) -> Option<Kept> {
         let mut entries = self.lock();
         if entries.commits != commits {
             // Something was written since: everything kept is out of date.
@@ -204,7 +168,7 @@ impl PageCache {
 
     /// Keeps an answer rendered when `Db::commits` was `commits`, unless a write has happened
     /// since or it is too big to be worth a share of the budget.
-    fn put(&self, key: Key, commits: u64, current: u64, (headers, body, nonce): Kept) {
+    pub fn put(&self, key: Key, commits: u64, current: u64, (headers, body, nonce): Kept) {
         if !self.is_on() || commits != current || body.len() > self.budget / 16 {
             return;
         }
@@ -242,108 +206,6 @@ impl PageCache {
     }
 }
 
-/// The middleware: answers from the cache when it can, and keeps what it renders when it may.
-/// It runs inside the session layer, so it knows the viewer as the page itself would.
-pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let cache = &state.page_cache;
-    if !cache.is_on()
-        || request.method() != Method::GET
-        || request.headers().contains_key(header::AUTHORIZATION)
-        || request.extensions().get::<crate::flash::Flash>().is_some()
-        || !cacheable(request.uri().path())
-    {
-        return next.run(request).await;
-    }
-    let viewer = match request.extensions().get::<Session>() {
-        Some(session) => match crate::auth::request::viewer(&state, session).await {
-            Ok(viewer) => viewer,
-            // The page will meet the same failure and say what it is.
-            Err(_) => return next.run(request).await,
-        },
-        None => None,
-    };
-    let key = Key {
-        viewer,
-        uri: request
-            .uri()
-            .path_and_query()
-            .map_or("/", |pq| pq.as_str())
-            .into(),
-    };
-    let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
-    let hit = |(headers, body, kept_nonce): Kept| {
-        let body = match (&kept_nonce, &nonce) {
-            (Some(old), Some(new)) => swap_nonce(&body, old, new),
-            _ => body,
-        };
-        let mut response = Response::new(Body::from(body));
-        *response.headers_mut() = headers;
-        mark(&mut response, "hit");
-        response
-    };
-    if let Some(kept) = cache.get(&key, state.db.commits()) {
-        return hit(kept);
-    }
-    let render = match cache.render_or_wait(&key).await {
-        Ok(render) => Some(render),
-        Err(()) => {
-            if let Some(kept) = cache.get(&key, state.db.commits()) {
-                return hit(kept);
-            }
-            // The other render left nothing to share (an error, or a write came between):
-            // render this one alone.
-            None
-        }
-    };
-
-    let commits = state.db.commits();
-    let response = next.run(request).await;
-    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
-        return response;
-    }
-    let (parts, body) = response.into_parts();
-    // Our answers are bounded by their pages' sizes; an unreadable body is a broken answer.
-    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
-        return Response::builder()
-            .status(StatusCode::INTERNAL_SERVER_ERROR)
-            .body(Body::empty())
-            .unwrap_or_default();
-    };
-    cache.put(
-        key,
-        commits,
-        state.db.commits(),
-        (parts.headers.clone(), bytes.clone(), nonce),
-    );
-    drop(render);
-    let mut response = Response::from_parts(parts, Body::from(bytes));
-    mark(&mut response, "miss");
-    response
-}
-
-/// `body` with every `nonce="old"` made `nonce="new"`: a kept page's scripts carry the nonce
-/// of the reader it is sent to, which that reader's policy header allows.
-fn swap_nonce(body: &Bytes, old: &str, new: &str) -> Bytes {
-    let from = format!("nonce=\"{old}\"");
-    let to = format!("nonce=\"{new}\"");
-    let mut out = Vec::with_capacity(body.len() + 64);
-    let mut rest = &body[..];
-    let finder = memchr::memmem::Finder::new(from.as_bytes());
-    while let Some(at) = finder.find(rest) {
-        out.extend_from_slice(&rest[..at]);
-        out.extend_from_slice(to.as_bytes());
-        rest = &rest[at + from.len()..];
-    }
-    out.extend_from_slice(rest);
-    Bytes::from(out)
-}
-
-fn mark(response: &mut Response, how: &'static str) {
-    response
-        .headers_mut()
-        .insert(STATUS_HEADER, HeaderValue::from_static(how));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,43 +219,6 @@ mod tests {
 
     fn body(n: usize) -> Bytes {
         Bytes::from(vec![b'x'; n])
-    }
-
-    #[test]
-    fn only_the_reading_routes_are_cacheable() {
-        for path in [
-            "/",
-            "/search",
-            "/tag/rust",
-            "/profile/alice",
-            "/profile/alice/favorites",
-            "/article/hello",
-            "/api/articles",
-            "/api/articles/hello",
-            "/api/articles/hello/comments",
-            "/api/tags",
-            "/api/profiles/alice",
-            "/api/search",
-        ] {
-            assert!(cacheable(path), "{path}");
-        }
-        for path in [
-            "/settings",
-            "/editor",
-            "/editor/hello",
-            "/admin",
-            "/admin/tables/users",
-            "/rpc/search",
-            "/api/user",
-            "/api/users/login",
-            "/metrics",
-            "/healthz",
-            "/tag/",
-            "/searching",
-            "/pkg/quire.wasm",
-        ] {
-            assert!(!cacheable(path), "{path}");
-        }
     }
 
     #[test]
@@ -418,19 +243,6 @@ mod tests {
         cache.put(page.clone(), 3, 4, (HeaderMap::new(), body(10), None));
         assert!(cache.get(&page, 3).is_none());
         assert!(cache.get(&page, 4).is_none());
-    }
-
-    #[test]
-    fn a_kept_page_carries_the_readers_nonce() {
-        let body = Bytes::from_static(
-            b"<script nonce=\"aaa\">x</script><link nonce=\"aaa\"><p>nonce=\"aaab\" aaa</p>",
-        );
-        assert_eq!(
-            swap_nonce(&body, "aaa", "bbb"),
-            Bytes::from_static(
-                b"<script nonce=\"bbb\">x</script><link nonce=\"bbb\"><p>nonce=\"aaab\" aaa</p>"
-            )
-        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use sqlx::sqlite::SqliteConnectOptions;
 
-use crate::client::TrustedProxies;
+use crate::client_ip::TrustedProxies;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/quire.db";
 const SECRET_FILE: &str = "quire.secret";

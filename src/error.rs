@@ -135,6 +135,15 @@ impl std::fmt::Display for Entity {
     }
 }
 
+/// At most `max` characters of `text` (with "…" when cut), for quoting what a request sent in
+/// an error message: a message never grows with the input.
+pub fn excerpt(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Request bodies outside the REST API (server functions, forms) are refused with 413 past
 /// this many bytes: room for the largest article body, percent-encoded.
 pub const BODY_LIMIT: usize = 512 * 1024;
@@ -245,7 +254,7 @@ impl FromServerFnError for AppError {
             | ServerFnErrorErr::MissingArg(msg)
             | ServerFnErrorErr::Deserialization(msg)
             | ServerFnErrorErr::UnsupportedRequestMethod(msg) => {
-                Self::BadRequest(crate::model::excerpt(&msg, 200))
+                Self::BadRequest(excerpt(&msg, 200))
             }
             ServerFnErrorErr::Request(msg) | ServerFnErrorErr::Response(msg) => {
                 Self::Transport(msg)
@@ -442,6 +451,12 @@ mod ssr {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn excerpts_are_bounded() {
+        assert_eq!(super::excerpt("short", 40), "short");
+        assert_eq!(super::excerpt(&"é".repeat(100), 3), "ééé…");
+    }
+
     use super::*;
 
     #[test]

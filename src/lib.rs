@@ -1,29 +1,45 @@
 //! Quire: a fast, secure full-stack Rust blog.
 //!
 //! A guided tour. The same crate builds twice: with `ssr` as the server binary and with
-//! `hydrate` as the browser's wasm bundle.
+//! `hydrate` as the browser's wasm bundle. Imports point one way, from the top of this list
+//! down (`scripts/layers.py` checks it): app → pages → components → context → server / api →
+//! service → db → model.
 //!
-//! - Shared by both sides: `app` (the shell, routes and global contexts), `pages` (one per
-//!   route), `components`, `model` (data types and pure validation), `error` (`AppError`) and
-//!   `server` (server functions: HTTP calls in the browser, service calls on the server).
-//! - Server only, gated here and nowhere else: `cli` (the `quire` command), `config`,
-//!   `state`, `http` (router and server loop), `security` (headers, limits, timeouts),
-//!   `flash` (a failed form post's error, carried to its page), `client` (who sent a request,
-//!   behind trusted proxies too), `api` (the REST API under `/api`), `auth`, `markdown`
-//!   (Markdown to sanitised HTML), `service` (use cases, authorisation, transactions) and `db`
-//!   (all SQL).
-//! - Also server only: `observe` (request ids, one log line per request, `/metrics` and
-//!   `/healthz`), `ops` (backup, restore and demo data behind the command line) and `workers`
-//!   (the threads that hash passwords and render Markdown, off the async runtime).
+//! - Shared by both sides:
+//!   - `app`: the HTML shell and the page table;
+//!   - `pages`: one per route; `components`: the views several pages use;
+//!   - `context`: what pages and components share of the page being rendered (who is signed
+//!     in, the answer's status, the error page, the `page` parameter);
+//!   - `routes`: every address, the functions that build links, the safe "next" redirect;
+//!   - `server`: the server functions (HTTP calls in the browser, service calls on the
+//!     server);
+//!   - `model`: data types and pure validation; `error`: `AppError`, the one error type.
+//! - Server only, gated here and nowhere else:
+//!   - `cli`: the `quire` command; `config`: its settings; `state`: `AppState`, what every
+//!     handler can reach;
+//!   - `http`: the router and everything a request passes through on the way in (the edge
+//!     layer, the policy read from `routes`, headers, page cache middleware, probes, tracking)
+//!     and the server loop; `jobs`: background sweeps; `client_ip`: who sent a request,
+//!     behind trusted proxies too (read by the edge, the API and the server functions);
+//!   - `flash`: a failed form post's error, carried to its page;
+//!   - `api`: the REST API under `/api`, thin adapters like `server`;
+//!   - `auth`: password hashing, sign-in limits and guard, the session keys;
+//!   - `service`: use cases, authorisation, transactions; `db`: all SQL;
+//!   - `markdown`: Markdown to sanitised HTML, bounded; `workers`: the threads that hash
+//!     passwords and render Markdown, off the async runtime;
+//!   - `cache`: the page cache's store; `metrics`: the request metrics' registry;
+//!   - `ops`: backup, restore and demo data behind the command line.
 
 // Deep view trees give deep types; the default limit of 128 is too low for them.
 #![recursion_limit = "256"]
 
 pub mod app;
 pub mod components;
+pub mod context;
 pub mod error;
 pub mod model;
 pub mod pages;
+pub mod routes;
 pub mod server;
 
 #[cfg(feature = "ssr")]
@@ -35,7 +51,7 @@ pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod cli;
 #[cfg(feature = "ssr")]
-pub mod client;
+pub mod client_ip;
 #[cfg(feature = "ssr")]
 pub mod config;
 #[cfg(feature = "ssr")]
@@ -45,13 +61,13 @@ pub mod flash;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]
+pub mod jobs;
+#[cfg(feature = "ssr")]
 pub mod markdown;
 #[cfg(feature = "ssr")]
-pub mod observe;
+pub mod metrics;
 #[cfg(feature = "ssr")]
 pub mod ops;
-#[cfg(feature = "ssr")]
-pub mod security;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
@@ -80,4 +96,55 @@ pub fn hydrate() {
         },
         std::time::Duration::ZERO,
     );
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    /// The modules in a folder of `src/`: its `.rs` files and its folders.
+    fn modules(dir: &std::path::Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .expect("src/ is readable")
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let name = entry.file_name().into_string().ok()?;
+                let path = entry.path();
+                if path.is_dir() {
+                    Some(name)
+                } else {
+                    name.strip_suffix(".rs").map(str::to_owned)
+                }
+            })
+            .filter(|name| !matches!(name.as_str(), "lib" | "main" | "mod"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// The `//!` lines of a file.
+    fn docs(path: &std::path::Path) -> String {
+        std::fs::read_to_string(path)
+            .expect("readable")
+            .lines()
+            .filter(|line| line.starts_with("//!"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_tour_names_every_module() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for (dir, doc) in [
+            (src.clone(), src.join("lib.rs")),
+            (src.join("http"), src.join("http/mod.rs")),
+        ] {
+            let tour = docs(&doc);
+            for name in modules(&dir) {
+                assert!(
+                    tour.contains(&format!("`{name}`")),
+                    "{} does not name the module `{name}`",
+                    doc.display()
+                );
+            }
+        }
+    }
 }

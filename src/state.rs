@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::error::AppResult;
 use crate::markdown::Renderer;
-use crate::observe::Metrics;
+use crate::metrics::Metrics;
 
 /// One pointer: the state is cloned several times for every request (each layer of the router
 /// clones the stack inside it), so a clone is one reference count, not one per field.

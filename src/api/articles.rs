@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiPath, ApiUser, ListQuery};
 use super::wire::{ArticleEnvelope, ArticleListJson, ArticleRequest, SearchJson, TagsJson};
-use crate::client::ClientIp;
+use crate::client_ip::ClientIp;
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::normalize_tag;

@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
 use crate::db::user::UserRecord;
+use crate::error::excerpt;
 use crate::error::{AppError, FieldErrors};
-use crate::model::excerpt;
 use crate::service;
 use crate::state::AppState;
 

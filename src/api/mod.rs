@@ -19,7 +19,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, Method, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, delete, get, post};
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -32,37 +32,117 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 /// The contract, as served at `/api/openapi.yml`.
 pub const OPENAPI: &str = include_str!("openapi.yml");
 
-/// Every `/api` route, to be nested under `/api`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/users", post(users::register))
-        .route("/users/login", post(users::login))
-        .route("/user", get(users::current).put(users::update))
-        .route("/profiles/{username}", get(profiles::get))
-        .route(
-            "/profiles/{username}/follow",
-            post(profiles::follow).delete(profiles::unfollow),
-        )
-        .route("/articles", get(articles::list).post(articles::create))
-        .route("/articles/feed", get(articles::feed))
-        .route(
-            "/articles/{slug}",
+/// One route of the API, under `routes::API`: its path (axum's syntax), its handlers, and the
+/// rules `http::policy` reads from here: whether its state-changing methods count against the
+/// per-address write limit, and whether its `GET` answers may be kept by the page cache.
+pub struct Route {
+    pub path: &'static str,
+    pub handlers: fn() -> MethodRouter<AppState>,
+    pub writes: bool,
+    pub cached: bool,
+}
+
+/// Every route of the API. Sign-up, sign-in and the account have limits of their own (the
+/// service layer's), so they are not counted as writes.
+pub const ROUTES: [Route; 14] = [
+    Route {
+        path: "/users",
+        handlers: || post(users::register),
+        writes: false,
+        cached: false,
+    },
+    Route {
+        path: "/users/login",
+        handlers: || post(users::login),
+        writes: false,
+        cached: false,
+    },
+    Route {
+        path: "/user",
+        handlers: || get(users::current).put(users::update),
+        writes: false,
+        cached: false,
+    },
+    Route {
+        path: "/profiles/{username}",
+        handlers: || get(profiles::get),
+        writes: false,
+        cached: true,
+    },
+    Route {
+        path: "/profiles/{username}/follow",
+        handlers: || post(profiles::follow).delete(profiles::unfollow),
+        writes: true,
+        cached: false,
+    },
+    Route {
+        path: "/articles",
+        handlers: || get(articles::list).post(articles::create),
+        writes: true,
+        cached: true,
+    },
+    // Always asked with a token, and never cached.
+    Route {
+        path: "/articles/feed",
+        handlers: || get(articles::feed),
+        writes: false,
+        cached: false,
+    },
+    Route {
+        path: "/articles/{slug}",
+        handlers: || {
             get(articles::get)
                 .put(articles::update)
-                .delete(articles::delete),
-        )
-        .route(
-            "/articles/{slug}/favorite",
-            post(articles::favorite).delete(articles::unfavorite),
-        )
-        .route(
-            "/articles/{slug}/comments",
-            get(comments::list).post(comments::add),
-        )
-        .route("/articles/{slug}/comments/{id}", delete(comments::delete))
-        .route("/tags", get(articles::tags))
-        .route("/search", get(articles::search))
-        .route("/openapi.yml", get(openapi))
+                .delete(articles::delete)
+        },
+        writes: true,
+        cached: true,
+    },
+    Route {
+        path: "/articles/{slug}/favorite",
+        handlers: || post(articles::favorite).delete(articles::unfavorite),
+        writes: true,
+        cached: false,
+    },
+    Route {
+        path: "/articles/{slug}/comments",
+        handlers: || get(comments::list).post(comments::add),
+        writes: true,
+        cached: true,
+    },
+    Route {
+        path: "/articles/{slug}/comments/{id}",
+        handlers: || delete(comments::delete),
+        writes: true,
+        cached: false,
+    },
+    Route {
+        path: "/tags",
+        handlers: || get(articles::tags),
+        writes: false,
+        cached: true,
+    },
+    Route {
+        path: "/search",
+        handlers: || get(articles::search),
+        writes: false,
+        cached: true,
+    },
+    Route {
+        path: "/openapi.yml",
+        handlers: || get(openapi),
+        writes: false,
+        cached: false,
+    },
+];
+
+/// Every `/api` route (`ROUTES`), to be nested under `routes::API`.
+pub fn router() -> Router<AppState> {
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, route| {
+            router.route(route.path, (route.handlers)())
+        })
         .fallback(unknown_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

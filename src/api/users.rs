@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiUser};
 use super::wire::{LoginRequest, RegisterRequest, UpdateUserRequest, UserEnvelope};
-use crate::client::ClientIp;
+use crate::client_ip::ClientIp;
 use crate::error::AppResult;
 use crate::model::user::{Credentials, NewUser};
 use crate::service::{self, user::Requester};

@@ -5,5 +5,4 @@
 pub mod guard;
 pub mod limiter;
 pub mod password;
-pub mod request;
 pub mod session;

@@ -4,30 +4,12 @@
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 
-use crate::app::Auth;
 use crate::components::avatar_url;
-use crate::error::AppError;
+use crate::context::{Auth, set_status};
 use crate::model::article::{ArticleList, ArticleSummary, Page, Profile};
 use crate::model::search::SnippetPart;
+use crate::routes;
 use crate::server::article::{FavoriteArticle, FollowProfile, list_articles};
-
-/// Sets the HTTP status of the page being rendered on the server (404, 403...), with the
-/// headers that go with it (`Retry-After` on 429).
-pub fn set_status(error: &AppError) {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(error.status());
-        let mut headers = axum::http::HeaderMap::new();
-        error.add_headers(&mut headers);
-        for (name, value) in headers {
-            if let Some(name) = name {
-                response.insert_header(name, value);
-            }
-        }
-    }
-    #[cfg(not(feature = "ssr"))]
-    let _ = error;
-}
 
 /// `2026-11-22T03:13:05.123Z` → `November 22, 2026`.
 pub fn human_date(timestamp: &str) -> String {
@@ -71,7 +53,7 @@ pub fn TagPills(tags: Vec<String>) -> impl IntoView {
 /// Author picture, name and date.
 #[component]
 pub fn ArticleMeta(author: Profile, created_at: String, children: Children) -> impl IntoView {
-    let href = format!("/profile/{}", author.username);
+    let href = routes::profile(&author.username);
     view! {
         <div class="article-meta">
             <a href=href.clone()>
@@ -130,7 +112,7 @@ pub fn FavoriteButton(
     };
     if !signed_in {
         return view! {
-            <a class=class href="/login" aria-label="Sign in to favorite">
+            <a class=class href=routes::LOGIN aria-label="Sign in to favorite">
                 <i class="ion-heart"></i>
                 {label}
             </a>
@@ -186,7 +168,7 @@ pub fn FollowButton(username: String, following: bool, signed_in: bool) -> impl 
     };
     if !signed_in {
         return view! {
-            <a class=class href="/login">
+            <a class=class href=routes::LOGIN>
                 <i class="ion-plus-round"></i>
                 {label}
             </a>
@@ -216,7 +198,7 @@ pub fn ArticlePreview(
     /// Whether the reader is signed in (their favorite button is a form, else a link).
     signed_in: bool,
 ) -> impl IntoView {
-    let href = format!("/article/{}", article.slug);
+    let href = routes::article(&article.slug);
     let snippet = snippet.filter(|parts| !parts.is_empty()).map(|parts| {
         view! {
             <p class="search-snippet">

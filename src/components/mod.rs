@@ -13,25 +13,6 @@ pub fn avatar_url(image: Option<&str>) -> String {
     }
 }
 
-/// `text` percent-encoded for a URL path segment or query value (only unreserved characters
-/// stay as they are).
-pub fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The address of a tag's page, its name percent-encoded (tags may hold spaces).
-pub fn tag_href(tag: &str) -> String {
-    format!("/tag/{}", percent_encode(tag))
-}
-
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
@@ -78,12 +59,5 @@ mod tests {
         assert_eq!(human_bytes(4300), "4.2 KB");
         assert_eq!(human_bytes(12_900_000), "12.3 MB");
         assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GB");
-    }
-
-    #[test]
-    fn tag_links_are_percent_encoded() {
-        assert_eq!(tag_href("rust"), "/tag/rust");
-        assert_eq!(tag_href("web dev"), "/tag/web%20dev");
-        assert_eq!(tag_href("c#/?"), "/tag/c%23%2F%3F");
     }
 }

@@ -3,9 +3,10 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
-use crate::app::Auth;
 use crate::components::avatar_url;
+use crate::context::Auth;
 use crate::model::user::SessionUser;
+use crate::routes;
 
 /// A `.nav-link` that is marked active on its own page.
 #[component]
@@ -36,10 +37,10 @@ pub fn Navbar() -> impl IntoView {
         </a>
         <nav class="navbar navbar-light" aria-label="Main">
             <div class="container">
-                <a class="navbar-brand" href="/">
+                <a class="navbar-brand" href=routes::HOME>
                     "quire"
                 </a>
-                <form class="nav-search" method="get" action="/search" role="search">
+                <form class="nav-search" method="get" action=routes::SEARCH role="search">
                     <input
                         class="form-control"
                         type="search"
@@ -49,7 +50,7 @@ pub fn Navbar() -> impl IntoView {
                     />
                 </form>
                 <ul class="nav navbar-nav pull-xs-right">
-                    <NavLink href="/">"Home"</NavLink>
+                    <NavLink href=routes::HOME>"Home"</NavLink>
                     <Transition fallback=|| ()>
                         {move || match signed_in() {
                             Some(user) => view! { <SignedInLinks user /> }.into_any(),
@@ -65,24 +66,24 @@ pub fn Navbar() -> impl IntoView {
 #[component]
 fn SignedOutLinks() -> impl IntoView {
     view! {
-        <NavLink href="/login">"Sign in"</NavLink>
-        <NavLink href="/register">"Sign up"</NavLink>
+        <NavLink href=routes::LOGIN>"Sign in"</NavLink>
+        <NavLink href=routes::REGISTER>"Sign up"</NavLink>
     }
 }
 
 #[component]
 fn SignedInLinks(user: SessionUser) -> impl IntoView {
-    let profile = format!("/profile/{}", user.username);
+    let profile = routes::profile(&user.username);
     view! {
-        <NavLink href="/editor">
+        <NavLink href=routes::EDITOR>
             <i class="ion-compose"></i>
             " New Article"
         </NavLink>
-        <NavLink href="/settings">
+        <NavLink href=routes::SETTINGS>
             <i class="ion-gear-a"></i>
             " Settings"
         </NavLink>
-        {user.is_admin.then(|| view! { <NavLink href="/admin">"Admin"</NavLink> })}
+        {user.is_admin.then(|| view! { <NavLink href=routes::ADMIN>"Admin"</NavLink> })}
         <li class="nav-item">
             <a class="nav-link" href=profile>
                 <img class="user-pic" src=avatar_url(user.image.as_deref()) alt="" />
@@ -97,7 +98,7 @@ pub fn Footer() -> impl IntoView {
     view! {
         <footer>
             <div class="container">
-                <a href="/" class="logo-font">
+                <a href=routes::HOME class="logo-font">
                     "quire"
                 </a>
                 <span class="attribution">

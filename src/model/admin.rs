@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::excerpt;
 use crate::error::{AppError, AppResult};
 use crate::model::article::Page;
-use crate::model::{NUL_MESSAGE, excerpt, has_nul};
+use crate::model::{NUL_MESSAGE, has_nul};
 
 /// The page sizes a table page offers.
 pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];

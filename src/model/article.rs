@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::excerpt;
 use crate::error::{AppResult, FieldErrors};
-use crate::model::{NUL_MESSAGE, excerpt, has_nul};
+use crate::model::{NUL_MESSAGE, has_nul};
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 500;

@@ -9,61 +9,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
-use crate::app::Auth;
-use crate::components::article::{Pagination, set_status};
+use crate::components::article::Pagination;
 use crate::components::chart::BarChart;
 use crate::components::form::{AuthLayout, ErrorMessages, title_text};
-use crate::components::{human_bytes, percent_encode, thousands};
+use crate::components::{human_bytes, thousands};
+use crate::context::{Auth, error_view, set_status};
 use crate::error::AppError;
 use crate::model::admin::{
     DEFAULT_PAGE_SIZE, Overview, PAGE_SIZES, SortDir, TablePage, TableParams,
 };
-use crate::pages::not_found::error_view;
+use crate::routes;
 use crate::server::admin::{ConfirmAdminPassword, SetAdmin, admin_overview, admin_table};
-
-/// `/admin/tables/{table}?…` with only the parameters that differ from the defaults.
-pub fn table_href(
-    table: &str,
-    page: u32,
-    per_page: u32,
-    sort: &str,
-    dir: SortDir,
-    q: &str,
-) -> String {
-    let mut params = Vec::new();
-    if page > 1 {
-        params.push(format!("page={page}"));
-    }
-    if per_page != DEFAULT_PAGE_SIZE {
-        params.push(format!("size={per_page}"));
-    }
-    if !sort.is_empty() {
-        params.push(format!("sort={}", percent_encode(sort)));
-    }
-    if dir == SortDir::Desc {
-        params.push("dir=desc".to_owned());
-    }
-    if !q.is_empty() {
-        params.push(format!("q={}", percent_encode(q)));
-    }
-    let mut href = format!("/admin/tables/{}", percent_encode(table));
-    if !params.is_empty() {
-        href.push('?');
-        href.push_str(&params.join("&"));
-    }
-    href
-}
-
-/// Where a confirmed password leads: `next` when it is an admin page's address, `/admin`
-/// otherwise, so the form cannot be used to send anyone elsewhere.
-pub fn after_confirm(next: &str) -> &str {
-    let admin = next == "/admin" || next.starts_with("/admin/") || next.starts_with("/admin?");
-    if admin && !next.contains(['\\', '\r', '\n']) {
-        next
-    } else {
-        "/admin"
-    }
-}
 
 /// What an admin page shows when it cannot be had: the password form for an administrator
 /// who is asked to confirm it, the error page otherwise.
@@ -100,7 +56,7 @@ fn ConfirmPassword() -> impl IntoView {
     view! {
         <AuthLayout
             heading="Confirm your password"
-            switch_href="/"
+            switch_href=routes::HOME
             switch_text="Not now: back to the home page"
         >
             <p class="confirm-password-why">
@@ -211,7 +167,7 @@ fn OverviewView(overview: Overview, grant: ServerAction<SetAdmin>) -> impl IntoV
                     {tables
                         .into_iter()
                         .map(|t| {
-                            let href = table_href(&t.name, 1, DEFAULT_PAGE_SIZE, "", SortDir::Asc, "");
+                            let href = routes::admin_table(&t.name, 1, DEFAULT_PAGE_SIZE, "", SortDir::Asc, "");
                             view! {
                                 <tr>
                                     <td><a href=href>{t.name}</a></td>
@@ -247,7 +203,7 @@ fn OverviewView(overview: Overview, grant: ServerAction<SetAdmin>) -> impl IntoV
                         let you = (name == me).then_some(view! { <span class="you">"(you)"</span> });
                         view! {
                             <li>
-                                <a href=format!("/profile/{name}")>{name.clone()}</a>
+                                <a href=routes::profile(&name)>{name.clone()}</a>
                                 {you}
                                 {revoke}
                             </li>
@@ -300,7 +256,7 @@ pub fn AdminTablePage() -> impl IntoView {
         <Title text=title_text(name, |name| format!("{name} · Admin")) />
         <div class="admin-page container page">
             <nav class="admin-breadcrumb" aria-label="Breadcrumb">
-                <a href="/admin">"Admin"</a>
+                <a href=routes::ADMIN>"Admin"</a>
                 " / "
                 <span>{move || name.get()}</span>
             </nav>
@@ -328,7 +284,7 @@ fn TableView(page: TablePage) -> impl IntoView {
         .filter(|c| c.searchable)
         .map(|c| c.name.clone())
         .collect();
-    let action = format!("/admin/tables/{}", percent_encode(&page.table));
+    let action = routes::admin_table_base(&page.table);
     let headers = page
         .columns
         .iter()
@@ -436,23 +392,6 @@ fn TableView(page: TablePage) -> impl IntoView {
 impl TablePage {
     /// The address of this table with another page, size or sort; the search stays.
     pub fn href(&self, page: u32, per_page: u32, sort: &str, dir: SortDir) -> String {
-        table_href(&self.table, page, per_page, sort, dir, &self.q)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_leave_out_the_defaults_and_encode_text() {
-        assert_eq!(
-            table_href("articles", 1, DEFAULT_PAGE_SIZE, "", SortDir::Asc, ""),
-            "/admin/tables/articles"
-        );
-        assert_eq!(
-            table_href("articles", 2, 50, "title", SortDir::Desc, "a&b c"),
-            "/admin/tables/articles?page=2&size=50&sort=title&dir=desc&q=a%26b%20c"
-        );
+        routes::admin_table(&self.table, page, per_page, sort, dir, &self.q)
     }
 }

@@ -5,13 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::Auth;
 use crate::components::article::{ArticleMeta, FavoriteButton, FollowButton, TagPills, human_date};
 use crate::components::avatar_url;
 use crate::components::form::{ErrorMessages, ssr_text};
+use crate::context::{Auth, error_view};
 use crate::model::article::{Article, Comment};
 use crate::model::user::SessionUser;
-use crate::pages::not_found::error_view;
+use crate::routes;
 use crate::server::article::{
     AddComment, DeleteArticle, DeleteComment, get_article, list_comments,
 };
@@ -65,7 +65,7 @@ fn ArticleView(
         let s = summary.clone();
         move || {
             let s = s.clone();
-            let edit = format!("/editor/{}", s.slug);
+            let edit = routes::editor_for(&s.slug);
             view! {
                 <ArticleMeta author=s.author.clone() created_at=s.created_at.clone()>
                     {if is_author {
@@ -187,9 +187,9 @@ fn Comments(
         .into_any(),
         None => view! {
             <p class="sign-in-to-comment">
-                <a href="/login">"Sign in"</a>
+                <a href=routes::LOGIN>"Sign in"</a>
                 " or "
-                <a href="/register">"sign up"</a>
+                <a href=routes::REGISTER>"sign up"</a>
                 " to add comments on this article."
             </p>
         }
@@ -225,7 +225,7 @@ fn CommentCard(
     may_delete: bool,
     remove: ServerAction<DeleteComment>,
 ) -> impl IntoView {
-    let profile = format!("/profile/{}", comment.author.username);
+    let profile = routes::profile(&comment.author.username);
     view! {
         <div class="card">
             <div class="card-block">

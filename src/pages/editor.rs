@@ -9,13 +9,13 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::Auth;
 use crate::components::form::{posted_errors, ssr_text, validated_form};
+use crate::context::{Auth, error_view};
 use crate::error::{AppError, Entity};
 use crate::model::article::{
     Article, ArticleDraft, TAG_MAX, TITLE_MAX, normalize_tags, tags_from_form,
 };
-use crate::pages::not_found::error_view;
+use crate::routes;
 use crate::server::article::{SaveArticle, get_article, preview_markdown};
 
 #[component]
@@ -37,7 +37,7 @@ pub fn EditorPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let user = auth.user.await;
                 match (user, existing.await) {
-                    (Ok(None), _) => view! { <Redirect path="/login" /> }.into_any(),
+                    (Ok(None), _) => view! { <Redirect path=routes::LOGIN /> }.into_any(),
                     (Err(error), _) | (_, Err(error)) => error_view(error),
                     (Ok(Some(user)), Ok(Some(article)))
                         if article.summary.author.username != user.username =>

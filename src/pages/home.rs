@@ -5,25 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::app::Auth;
 use crate::components::article::ArticleFeed;
 use crate::components::form::title_text;
-use crate::components::tag_href;
+use crate::context::{Auth, page_param};
 use crate::model::article::ArticleList;
+use crate::routes;
 use crate::server::article::popular_tags;
-
-/// The `page` query parameter: 1 when absent or empty, 0 when it is not a whole number that
-/// fits (`-1`, `abc`, `99999999999999999999`), which the list refuses with a 422 that says
-/// what a page may be, rather than quietly showing page 1.
-pub fn page_param() -> Signal<u32> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        query.read().get("page").map_or(1, |p| match p.trim() {
-            "" => 1,
-            text => text.parse().unwrap_or(0),
-        })
-    })
-}
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -38,9 +25,9 @@ pub fn HomePage() -> impl IntoView {
     });
     let href = Callback::new(move |page: u32| {
         if following.try_get_untracked().unwrap_or(false) {
-            format!("/?feed=following&page={page}")
+            routes::paged(routes::YOUR_FEED, page)
         } else {
-            format!("/?page={page}")
+            routes::paged(routes::HOME, page)
         }
     });
     view! {
@@ -65,7 +52,7 @@ pub fn TagPage() -> impl IntoView {
     let href = Callback::new(move |page: u32| {
         format!(
             "{}?page={page}",
-            tag_href(&tag.try_get_untracked().unwrap_or_default())
+            routes::tag(&tag.try_get_untracked().unwrap_or_default())
         )
     });
     view! {
@@ -98,20 +85,20 @@ fn Feeds(
                         <ul class="nav nav-pills outline-active">
                             <Show when=signed_in>
                                 <li class="nav-item">
-                                    <a class="nav-link" class:active=on(ArticleList::Following) href="/?feed=following">
+                                    <a class="nav-link" class:active=on(ArticleList::Following) href=routes::YOUR_FEED>
                                         "Your Feed"
                                     </a>
                                 </li>
                             </Show>
                             <li class="nav-item">
-                                <a class="nav-link" class:active=on(ArticleList::Global) href="/">
+                                <a class="nav-link" class:active=on(ArticleList::Global) href=routes::HOME>
                                     "Global Feed"
                                 </a>
                             </li>
                             {tag.map(|tag| {
                                 view! {
                                     <li class="nav-item">
-                                        <a class="nav-link active" href=move || tag_href(&tag.get())>
+                                        <a class="nav-link active" href=move || routes::tag(&tag.get())>
                                             <i class="ion-pound"></i>
                                             {move || tag.get()}
                                         </a>
@@ -148,7 +135,7 @@ fn PopularTags() -> impl IntoView {
                                 {tags
                                     .into_iter()
                                     .map(|tag| {
-                                        let href = tag_href(&tag);
+                                        let href = routes::tag(&tag);
                                         view! { <a href=href class="tag-pill tag-default">{tag}</a> }
                                     })
                                     .collect_view()}

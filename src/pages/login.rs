@@ -9,7 +9,7 @@ use crate::server::user::Login;
 #[component]
 pub fn LoginPage() -> impl IntoView {
     view! {
-        <AuthLayout heading="Sign in" switch_href="/register" switch_text="Need an account?">
+        <AuthLayout heading="Sign in" switch_href=crate::routes::REGISTER switch_text="Need an account?">
             <LoginForm messages={posted_errors::<Login>()}>
                 <fieldset class="form-group">
                     <label for="login-email">"Email"</label>

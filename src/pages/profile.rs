@@ -5,13 +5,12 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::app::Auth;
 use crate::components::article::{ArticleFeed, FollowButton};
 use crate::components::avatar_url;
 use crate::components::form::ssr_text;
+use crate::context::{Auth, error_view, page_param};
 use crate::model::article::{ArticleList, Profile};
-use crate::pages::home::page_param;
-use crate::pages::not_found::error_view;
+use crate::routes;
 use crate::server::article::get_profile;
 
 #[component]
@@ -40,13 +39,13 @@ fn ProfileView(favorites: bool) -> impl IntoView {
             ArticleList::Author(username.get())
         }
     });
-    let base = move || format!("/profile/{}", username.get());
+    let base = move || routes::profile(&username.get());
     let href = Callback::new(move |page: u32| {
         let name = username.try_get_untracked().unwrap_or_default();
         if favorites {
-            format!("/profile/{name}/favorites?page={page}")
+            routes::paged(&routes::favorites(&name), page)
         } else {
-            format!("/profile/{name}?page={page}")
+            routes::paged(&routes::profile(&name), page)
         }
     });
     view! {
@@ -94,7 +93,7 @@ fn UserInfo(profile: Profile, viewer: Option<String>) -> impl IntoView {
     let name = profile.username.clone();
     let action = if viewer.as_deref() == Some(name.as_str()) {
         view! {
-            <a class="btn btn-sm btn-outline-secondary action-btn" href="/settings">
+            <a class="btn btn-sm btn-outline-secondary action-btn" href=routes::SETTINGS>
                 <i class="ion-gear-a"></i>
                 " Edit Profile Settings"
             </a>

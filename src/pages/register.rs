@@ -11,7 +11,7 @@ pub fn RegisterPage() -> impl IntoView {
     view! {
         <AuthLayout
             heading="Sign up"
-            switch_href="/login"
+            switch_href=crate::routes::LOGIN
             switch_text="Have an account?"
         >
             <RegisterForm messages={posted_errors::<Register>()}>

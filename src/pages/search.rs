@@ -5,22 +5,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::Auth;
-use crate::components::article::{ArticlePreview, Pagination, set_status};
+use crate::components::article::{ArticlePreview, Pagination};
 use crate::components::form::title_text;
-use crate::components::{avatar_url, percent_encode, thousands};
+use crate::components::{avatar_url, thousands};
+use crate::context::{Auth, page_param, set_status};
 use crate::model::search::SearchResults;
-use crate::pages::home::page_param;
+use crate::routes;
 use crate::server::search::search;
-
-/// `/search?q=…&page=N` for `q`: the address of one page of results.
-pub fn search_href(q: &str, page: u32) -> String {
-    let mut href = format!("/search?q={}", percent_encode(q));
-    if page > 1 {
-        href.push_str(&format!("&page={page}"));
-    }
-    href
-}
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
@@ -34,7 +25,7 @@ pub fn SearchPage() -> impl IntoView {
         <div class="search-page">
             <div class="container page">
                 <h1 class="search-heading">"Search"</h1>
-                <form class="search-form" method="get" action="/search" role="search">
+                <form class="search-form" method="get" action=routes::SEARCH role="search">
                     <input
                         class="form-control form-control-lg"
                         type="search"
@@ -78,14 +69,14 @@ fn Results(found: SearchResults, q: String, signed_in: bool) -> impl IntoView {
     let page = articles.page;
     let total = articles.total;
     let nothing = authors.is_empty() && articles.items.is_empty();
-    let href = Callback::new(move |n: u32| search_href(&q, n));
+    let href = Callback::new(move |n: u32| routes::search(&q, n));
     view! {
         {(!authors.is_empty()).then(|| view! {
             <section class="search-authors" aria-label="Authors">
                 <h2>"Authors"</h2>
                 <ul>
                     {authors.into_iter().map(|author| {
-                        let href = format!("/profile/{}", author.username);
+                        let href = routes::profile(&author.username);
                         view! {
                             <li>
                                 <a href=href class="author">

@@ -6,13 +6,11 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
-use crate::app::Auth;
 use crate::components::form::{ErrorMessages, posted_errors, ssr_text, validated_form};
+use crate::context::Auth;
 use crate::model::user::{BIO_MAX, SessionUser, SettingsPatch};
+use crate::routes;
 use crate::server::user::{Logout, SignOutEverywhere, UpdateSettings};
-
-/// The address the settings form leads to once saved: the page again, saying so.
-pub const SAVED_HREF: &str = "/settings?saved=1";
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -30,7 +28,7 @@ pub fn SettingsPage() -> impl IntoView {
                             {move || Suspend::new(async move {
                                 match auth.user.await {
                                     Ok(Some(user)) => view! { <SettingsFields user saved /> }.into_any(),
-                                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                                    Ok(None) => view! { <Redirect path=routes::LOGIN /> }.into_any(),
                                     Err(error) => {
                                         view! { <ErrorMessages messages=error.messages() /> }
                                             .into_any()
@@ -158,7 +156,7 @@ fn SettingsFields(user: SessionUser, saved: bool) -> impl IntoView {
 }
 
 /// The settings form (an island), checked in the browser first by the same rules the server
-/// applies. Saved, it leads to `SAVED_HREF`.
+/// applies. Saved, it leads to `routes::SETTINGS_SAVED`.
 #[island]
 fn SettingsForm(messages: Vec<String>, children: Children) -> impl IntoView {
     validated_form(

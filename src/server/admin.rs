@@ -10,7 +10,7 @@ use crate::model::admin::{Overview, TablePage, TableParams};
 /// The figures, the tables and the administrators shown on `/admin`.
 #[server(prefix = "/rpc", endpoint = "admin_overview")]
 pub async fn admin_overview() -> Result<Overview, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let caller = request::admin_caller(&state, &session).await?;
     crate::service::admin::overview(&state, caller).await
@@ -23,7 +23,7 @@ pub async fn admin_table(
     name: String,
     #[server(default)] params: TableParams,
 ) -> Result<TablePage, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let caller = request::admin_caller(&state, &session).await?;
     crate::service::admin::table(&state, caller, &name, &params).await
@@ -33,7 +33,7 @@ pub async fn admin_table(
 /// list of administrators.
 #[server(prefix = "/rpc", endpoint = "set_admin")]
 pub async fn set_admin(username: String, admin: bool) -> Result<Vec<String>, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let caller = request::admin_caller(&state, &session).await?;
     crate::service::admin::set_admin(&state, caller, &username, admin).await
@@ -42,11 +42,12 @@ pub async fn set_admin(username: String, admin: bool) -> Result<Vec<String>, App
 /// An administrator gives their password again, then goes on to `next` (an admin page).
 #[server(prefix = "/rpc", endpoint = "confirm_admin_password")]
 pub async fn confirm_admin_password(password: String, next: String) -> Result<(), AppError> {
-    use crate::auth::{request, session};
+    use crate::auth::session;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
     crate::service::admin::confirm_password(&state, viewer, &password).await?;
     session::confirm_password(&session).await?;
-    leptos_axum::redirect(crate::pages::admin::after_confirm(&next));
+    leptos_axum::redirect(crate::routes::admin_next(&next));
     Ok(())
 }

@@ -13,11 +13,11 @@ pub async fn list_articles(
     name: String,
     page: u32,
 ) -> Result<Page<ArticleSummary>, AppError> {
-    use crate::auth::request;
     use crate::model::article::ArticleList;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let list = ArticleList::from_parts(&kind, name).ok_or_else(|| {
-        let kind = crate::model::excerpt(&kind, 40);
+        let kind = crate::error::excerpt(&kind, 40);
         AppError::BadRequest(format!("unknown list `{kind}`"))
     })?;
     let viewer = request::viewer(&state, &session).await?;
@@ -26,7 +26,7 @@ pub async fn list_articles(
 
 #[server(prefix = "/rpc", endpoint = "get_article")]
 pub async fn get_article(slug: String) -> Result<Article, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
     crate::service::article::get(&state, viewer, &slug).await
@@ -44,8 +44,8 @@ pub async fn save_article(
     tags: String,
     tag_input: String,
 ) -> Result<String, AppError> {
-    use crate::auth::request;
     use crate::model::article::{ArticleDraft, tag_entries};
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     // As sent: the service counts the entries, then normalises them.
@@ -57,24 +57,24 @@ pub async fn save_article(
         tags,
     };
     let saved = crate::service::article::save(&state, user_id, &slug, draft).await?;
-    leptos_axum::redirect(&format!("/article/{}", saved.summary.slug));
+    leptos_axum::redirect(&crate::routes::article(&saved.summary.slug));
     Ok(saved.summary.slug)
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_article")]
 pub async fn delete_article(slug: String) -> Result<(), AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::article::delete(&state, user_id, &slug).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(crate::routes::HOME);
     Ok(())
 }
 
 /// Favorites (`favorite` true) or unfavorites the article; answers with its new state.
 #[server(prefix = "/rpc", endpoint = "favorite_article")]
 pub async fn favorite_article(slug: String, favorite: bool) -> Result<ArticleSummary, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     use crate::service::article;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
@@ -90,7 +90,7 @@ pub async fn favorite_article(slug: String, favorite: bool) -> Result<ArticleSum
 /// signed-in writer, and rate-limited.
 #[server(prefix = "/rpc", endpoint = "preview_markdown")]
 pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, client, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::article::preview(&state, user_id, &client, body).await
@@ -98,7 +98,7 @@ pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "list_comments")]
 pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
     crate::service::comment::list(&state, viewer, &slug).await
@@ -106,7 +106,7 @@ pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "add_comment")]
 pub async fn add_comment(slug: String, body: String) -> Result<Comment, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::comment::add(&state, user_id, &slug, &body).await
@@ -114,7 +114,7 @@ pub async fn add_comment(slug: String, body: String) -> Result<Comment, AppError
 
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
 pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::comment::delete(&state, user_id, &slug, id).await
@@ -122,7 +122,7 @@ pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "get_profile")]
 pub async fn get_profile(username: String) -> Result<Profile, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
     crate::service::profile::get(&state, viewer, &username).await
@@ -131,7 +131,7 @@ pub async fn get_profile(username: String) -> Result<Profile, AppError> {
 /// Follows (`follow` true) or unfollows `username`; answers with the new profile.
 #[server(prefix = "/rpc", endpoint = "follow_profile")]
 pub async fn follow_profile(username: String, follow: bool) -> Result<Profile, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::profile::set_following(&state, user_id, &username, follow).await
@@ -139,7 +139,7 @@ pub async fn follow_profile(username: String, follow: bool) -> Result<Profile, A
 
 #[server(prefix = "/rpc", endpoint = "popular_tags")]
 pub async fn popular_tags() -> Result<Vec<String>, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, _) = request::parts().await?;
     crate::service::article::popular_tags(&state, 20).await
 }

@@ -8,8 +8,9 @@ use crate::model::user::SessionUser;
 /// Creates an account and signs it in.
 #[server(prefix = "/rpc", endpoint = "register")]
 pub async fn register(username: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::auth::{request, session};
+    use crate::auth::session;
     use crate::model::user::NewUser;
+    use crate::server::request;
     let (state, client, session) = request::parts().await?;
     let new = NewUser {
         username,
@@ -18,37 +19,39 @@ pub async fn register(username: String, email: String, password: String) -> Resu
     };
     let user = crate::service::user::register(&state, &client, new).await?;
     session::sign_in(&session, user.id).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(crate::routes::HOME);
     Ok(())
 }
 
 /// Signs in with an email and a password.
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
-    use crate::auth::{request, session};
+    use crate::auth::session;
     use crate::model::user::Credentials;
+    use crate::server::request;
     let (state, client, session) = request::parts().await?;
     let user =
         crate::service::user::login(&state, &client, Credentials { email, password }).await?;
     session::sign_in(&session, user.id).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(crate::routes::HOME);
     Ok(())
 }
 
 /// Signs out: the session is deleted on the server.
 #[server(prefix = "/rpc", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::auth::{request, session};
+    use crate::auth::session;
+    use crate::server::request;
     let (_, _, session) = request::parts().await?;
     session::sign_out(&session).await?;
-    leptos_axum::redirect("/");
+    leptos_axum::redirect(crate::routes::HOME);
     Ok(())
 }
 
 /// The signed-in user, or `None`.
 #[server(prefix = "/rpc", endpoint = "current_user")]
 pub async fn current_user() -> Result<Option<SessionUser>, AppError> {
-    use crate::auth::request;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user = request::signed_in_user(&state, &session).await?;
     Ok(user.map(|u| u.into_session_user()))
@@ -65,8 +68,9 @@ pub async fn update_settings(
     password: String,
     current_password: String,
 ) -> Result<SessionUser, AppError> {
-    use crate::auth::{request, session};
+    use crate::auth::session;
     use crate::model::user::SettingsPatch;
+    use crate::server::request;
     use crate::service::user::Requester;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
@@ -83,18 +87,19 @@ pub async fn update_settings(
     if outcome.password_changed {
         session::sign_in(&session, user_id).await?;
     }
-    leptos_axum::redirect(crate::pages::settings::SAVED_HREF);
+    leptos_axum::redirect(crate::routes::SETTINGS_SAVED);
     Ok(outcome.user.into_session_user())
 }
 
 /// Ends every sign-in of the account, this browser's and every API token included.
 #[server(prefix = "/rpc", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
-    use crate::auth::{request, session};
+    use crate::auth::session;
+    use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::user::sign_out_everywhere(&state, user_id).await?;
     session::sign_out(&session).await?;
-    leptos_axum::redirect("/login");
+    leptos_axum::redirect(crate::routes::LOGIN);
     Ok(())
 }

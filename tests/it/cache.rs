@@ -6,7 +6,7 @@ use crate::common;
 
 use axum::http::StatusCode;
 use common::{TestApp, TestResponse};
-use quire::cache::STATUS_HEADER;
+use quire::http::STATUS_HEADER;
 use quire::server::article::FavoriteArticle;
 use quire::server::user::Logout;
 

@@ -13,6 +13,7 @@ mod cache;
 mod cli;
 mod observe;
 mod queries;
+mod routes;
 mod search;
 mod security;
 mod server_fns;

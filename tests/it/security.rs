@@ -286,7 +286,7 @@ async fn a_client_cannot_pick_its_rate_limit_bucket_with_x_forwarded_for() {
     // Behind a trusted proxy, each client is the address the proxy appended.
     let proxied = TestApp::with_config(|c| {
         c.auth_attempts_per_minute = 3;
-        c.trusted_proxies = quire::client::TrustedProxies::parse("127.0.0.1").expect("a list");
+        c.trusted_proxies = quire::client_ip::TrustedProxies::parse("127.0.0.1").expect("a list");
     })
     .await;
     for _ in 0..3 {

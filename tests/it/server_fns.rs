@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use common::{ORIGIN, PASSWORD, TestApp};
 use leptos::server_fn::ServerFn;
-use quire::pages::settings::SAVED_HREF;
+use quire::routes::SETTINGS_SAVED as SAVED_HREF;
 use quire::server::article::SaveArticle;
 use quire::server::user::{CurrentUser, Login, Logout, Register, UpdateSettings};
 

@@ -1,34 +1,17 @@
-//! The security policies (ssr-only) that `http::edge` applies around every route, each
-//! answering with a clear status rather than a dropped connection:
-//!
-//! - `HeaderPolicy`: a Content-Security-Policy with a fresh nonce per response (Leptos stamps
-//!   the same nonce on its inline scripts, see `provide_request_nonce`), `nosniff`, a referrer
-//!   policy, no framing, HSTS over https, and `Cache-Control: no-store` on anything private;
-//! - `refuse_write`: writes (articles, comments, favorites, follows) per client address, 429
-//!   with `Retry-After` past the limit (the per-account count is in the service layer);
-//! - `refuse`: an early refusal (408 for a request not answered in time, 403, 429) in the shape
-//!   the caller reads; `panic_page`: a panic becomes a 500 page;
-//! - the body limit (`BODY_LIMIT`, 413) and the header-read timeout of the server loop.
+//! The headers on every answer (ssr-only): a Content-Security-Policy with a fresh nonce per
+//! response (Leptos stamps the same nonce on its inline scripts, see `provide_request_nonce`),
+//! `nosniff`, a referrer policy, no framing, HSTS over https, and `Cache-Control: no-store` on
+//! anything private; and the page a panic leaves.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use leptos::prelude::{provide_context, use_context};
 
-use crate::auth::limiter::Limiter;
-use crate::client::ClientIp;
-use crate::error::AppError;
-
-/// Bodies outside `/api` (server functions, forms) are refused with 413 past this size. The
-/// REST API has its own, smaller limit (`api::BODY_LIMIT`).
-pub use crate::error::BODY_LIMIT;
-
-/// A client must send its request headers within this time.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+use super::policy;
 
 /// The nonce of this response's Content-Security-Policy, kept in the request's extensions for
 /// Leptos (`provide_request_nonce`) and the page cache (which swaps it into kept pages).
@@ -105,7 +88,9 @@ impl HeaderPolicy {
     /// server functions, and anything asked with the session cookie.
     pub fn is_private(&self, request: &Request) -> bool {
         let path = request.uri().path();
-        is_api(path) || path.starts_with("/rpc/") || carries_cookie(request.headers(), self.cookie)
+        policy::is_api(path)
+            || policy::is_rpc(path)
+            || carries_cookie(request.headers(), self.cookie)
     }
 
     /// The security headers, on every response (error pages included): the policy with
@@ -141,10 +126,6 @@ impl HeaderPolicy {
     }
 }
 
-pub fn is_api(path: &str) -> bool {
-    path == "/api" || path.starts_with("/api/")
-}
-
 /// True when the request's `Cookie` header holds a cookie named `name`.
 fn carries_cookie(headers: &HeaderMap, name: &str) -> bool {
     headers
@@ -153,65 +134,6 @@ fn carries_cookie(headers: &HeaderMap, name: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .any(|pair| pair.trim_start().split('=').next() == Some(name))
-}
-
-/// The server functions that write.
-const WRITE_FUNCTIONS: [&str; 6] = [
-    "/rpc/save_article",
-    "/rpc/delete_article",
-    "/rpc/favorite_article",
-    "/rpc/add_comment",
-    "/rpc/delete_comment",
-    "/rpc/follow_profile",
-];
-
-/// True for a request that writes an article, comment, favorite or follow.
-fn is_write(method: &Method, path: &str) -> bool {
-    if matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    ) {
-        return false;
-    }
-    let path = path.trim_end_matches('/');
-    WRITE_FUNCTIONS.contains(&path)
-        || path == "/api/articles"
-        || path.starts_with("/api/articles/")
-        || (path.starts_with("/api/profiles/") && path.ends_with("/follow"))
-}
-
-/// Counts a write against its client address (`limiter`: `AppState::write_ip_limiter`), or
-/// returns its refusal: 429 with `Retry-After`. Other requests pass uncounted.
-pub fn refuse_write(limiter: &Limiter, request: &Request) -> Option<Response> {
-    if !is_write(request.method(), request.uri().path()) {
-        return None;
-    }
-    let client = request
-        .extensions()
-        .get::<ClientIp>()
-        .map_or_else(|| "local".to_owned(), |c| c.limit_key());
-    let error = limiter.attempt(&format!("ip:{client}")).err()?;
-    tracing::warn!(client, path = request.uri().path(), "write rate limit");
-    Some(refuse(is_api(request.uri().path()), error))
-}
-
-/// An error answer in the shape the caller reads: the REST body for the API (`api`), the
-/// server functions' JSON elsewhere.
-pub fn refuse(api: bool, error: AppError) -> Response {
-    if api {
-        return error.into_response();
-    }
-    let mut response = (
-        error.status(),
-        serde_json::to_string(&error).unwrap_or_default(),
-    )
-        .into_response();
-    error.add_headers(response.headers_mut());
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    response
 }
 
 /// The page a panic leaves: the request ends with a 500 rather than a dropped connection.
@@ -270,30 +192,5 @@ mod tests {
         assert!(!carries_cookie(&headers, "__Host-quire"));
         headers.insert(header::COOKIE, HeaderValue::from_static("notquire=1"));
         assert!(!carries_cookie(&headers, "quire"));
-    }
-
-    #[test]
-    fn writes_are_told_from_reads() {
-        for (method, path) in [
-            (Method::POST, "/api/articles"),
-            (Method::PUT, "/api/articles/a-slug"),
-            (Method::DELETE, "/api/articles/a-slug/favorite"),
-            (Method::POST, "/api/articles/a-slug/comments"),
-            (Method::POST, "/api/profiles/jake/follow"),
-            (Method::POST, "/rpc/save_article"),
-            (Method::POST, "/rpc/favorite_article"),
-        ] {
-            assert!(is_write(&method, path), "{method} {path}");
-        }
-        for (method, path) in [
-            (Method::GET, "/api/articles"),
-            (Method::POST, "/api/users/login"),
-            (Method::PUT, "/api/user"),
-            (Method::POST, "/rpc/preview_markdown"),
-            (Method::POST, "/rpc/login"),
-            (Method::POST, "/rpc/list_articles"),
-        ] {
-            assert!(!is_write(&method, path), "{method} {path}");
-        }
     }
 }

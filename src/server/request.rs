@@ -5,7 +5,7 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use crate::auth::session;
-use crate::client::ClientIp;
+use crate::client_ip::ClientIp;
 use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

@@ -1,0 +1,143 @@
+//! The page cache's middleware (ssr-only): what may be kept, and for whom. The store itself
+//! is `cache::PageCache`.
+//!
+//! Only what is safe to share is kept: `GET`s of the reading routes (`policy::cacheable`),
+//! answered 200 without a cookie (and not showing a failed form post's error, `flash::Flash`),
+//! for an anonymous reader or for one signed-in viewer. Requests with an `Authorization`
+//! header (REST tokens) and every other route (settings, editor, admin, server functions) are
+//! never cached.
+
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_sessions::Session;
+
+use super::headers::CspNonce;
+use super::policy;
+use crate::cache::{Kept, Key};
+use crate::state::AppState;
+
+/// The header that says whether an answer came from the cache (`hit`) or was rendered (`miss`).
+pub const STATUS_HEADER: &str = "x-quire-cache";
+
+/// The middleware: answers from the cache when it can, and keeps what it renders when it may.
+/// It runs inside the session layer, so it knows the viewer as the page itself would.
+pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let cache = &state.page_cache;
+    if !cache.is_on()
+        || request.method() != Method::GET
+        || request.headers().contains_key(header::AUTHORIZATION)
+        || request.extensions().get::<crate::flash::Flash>().is_some()
+        || !policy::cacheable(request.uri().path())
+    {
+        return next.run(request).await;
+    }
+    let viewer = match request.extensions().get::<Session>() {
+        Some(session) => match crate::server::request::viewer(&state, session).await {
+            Ok(viewer) => viewer,
+            // The page will meet the same failure and say what it is.
+            Err(_) => return next.run(request).await,
+        },
+        None => None,
+    };
+    let key = Key {
+        viewer,
+        uri: request
+            .uri()
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .into(),
+    };
+    let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
+    let hit = |(headers, body, kept_nonce): Kept| {
+        let body = match (&kept_nonce, &nonce) {
+            (Some(old), Some(new)) => swap_nonce(&body, old, new),
+            _ => body,
+        };
+        let mut response = Response::new(Body::from(body));
+        *response.headers_mut() = headers;
+        mark(&mut response, "hit");
+        response
+    };
+    if let Some(kept) = cache.get(&key, state.db.commits()) {
+        return hit(kept);
+    }
+    let render = match cache.render_or_wait(&key).await {
+        Ok(render) => Some(render),
+        Err(()) => {
+            if let Some(kept) = cache.get(&key, state.db.commits()) {
+                return hit(kept);
+            }
+            // The other render left nothing to share (an error, or a write came between):
+            // render this one alone.
+            None
+        }
+    };
+
+    let commits = state.db.commits();
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // Our answers are bounded by their pages' sizes; an unreadable body is a broken answer.
+    let Ok(bytes) = to_bytes(body, usize::MAX).await else {
+        return Response::builder()
+            .status(StatusCode::INTERNAL_SERVER_ERROR)
+            .body(Body::empty())
+            .unwrap_or_default();
+    };
+    cache.put(
+        key,
+        commits,
+        state.db.commits(),
+        (parts.headers.clone(), bytes.clone(), nonce),
+    );
+    drop(render);
+    let mut response = Response::from_parts(parts, Body::from(bytes));
+    mark(&mut response, "miss");
+    response
+}
+
+/// `body` with every `nonce="old"` made `nonce="new"`: a kept page's scripts carry the nonce
+/// of the reader it is sent to, which that reader's policy header allows.
+fn swap_nonce(body: &Bytes, old: &str, new: &str) -> Bytes {
+    let from = format!("nonce=\"{old}\"");
+    let to = format!("nonce=\"{new}\"");
+    let mut out = Vec::with_capacity(body.len() + 64);
+    let mut rest = &body[..];
+    let finder = memchr::memmem::Finder::new(from.as_bytes());
+    while let Some(at) = finder.find(rest) {
+        out.extend_from_slice(&rest[..at]);
+        out.extend_from_slice(to.as_bytes());
+        rest = &rest[at + from.len()..];
+    }
+    out.extend_from_slice(rest);
+    Bytes::from(out)
+}
+
+fn mark(response: &mut Response, how: &'static str) {
+    response
+        .headers_mut()
+        .insert(STATUS_HEADER, HeaderValue::from_static(how));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kept_page_carries_the_readers_nonce() {
+        let body = Bytes::from_static(
+            b"<script nonce=\"aaa\">x</script><link nonce=\"aaa\"><p>nonce=\"aaab\" aaa</p>",
+        );
+        assert_eq!(
+            swap_nonce(&body, "aaa", "bbb"),
+            Bytes::from_static(
+                b"<script nonce=\"bbb\">x</script><link nonce=\"bbb\"><p>nonce=\"aaab\" aaa</p>"
+            )
+        );
+    }
+}
