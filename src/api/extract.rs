@@ -1,5 +1,5 @@
 //! What REST handlers take from a request: the token's user, the JSON body and the list query
-//! (the client's address is `client::ClientIp`). Every rejection is an `AppError`, so it
+//! (the client's address is `client_ip::ClientIp`). Every rejection is an `AppError`, so it
 //! answers in the contract's `{"errors": {...}}` shape with a 4xx status.
 
 use axum::body::Bytes;

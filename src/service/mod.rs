@@ -15,7 +15,7 @@ use crate::model::article::PAGE_SIZE;
 
 /// Counts one write (an article, comment, favorite or follow) by `user_id`, or refuses it
 /// with 429 when the account has written too much this minute. The per-address limit is
-/// counted earlier, by the HTTP layer (`security::refuse_write`).
+/// counted earlier, by the HTTP layer (`http::edge`, from `http::policy::is_write`).
 pub(crate) fn count_write(state: &crate::state::AppState, user_id: i64) -> AppResult<()> {
     state
         .write_account_limiter
