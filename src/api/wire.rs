@@ -5,9 +5,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
-use crate::model::article::{
-    Article, ArticleDraft, ArticlePatch, ArticleSummary, Comment, Profile,
-};
+use crate::model::article::{Article, ArticleDraft, ArticlePatch, ArticleSummary};
+use crate::model::comment::Comment;
+use crate::model::profile::Profile;
 use crate::model::search::SearchHit;
 use crate::model::user::SettingsPatch;
 

@@ -6,10 +6,13 @@ use leptos::prelude::*;
 
 use crate::components::avatar_url;
 use crate::context::{Auth, set_status};
-use crate::model::article::{ArticleList, ArticleSummary, Page, Profile};
+use crate::model::article::{ArticleList, ArticleSummary};
+use crate::model::page::Page;
+use crate::model::profile::Profile;
 use crate::model::search::SnippetPart;
 use crate::routes;
-use crate::server::article::{FavoriteArticle, FollowProfile, list_articles};
+use crate::server::article::{FavoriteArticle, list_articles};
+use crate::server::profile::FollowProfile;
 
 /// `2026-11-22T03:13:05.123Z` → `November 22, 2026`.
 pub fn human_date(timestamp: &str) -> String {

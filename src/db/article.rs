@@ -4,7 +4,8 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::Db;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::model::article::{ArticleSummary, Profile};
+use crate::model::article::ArticleSummary;
+use crate::model::profile::Profile;
 
 /// Which articles a list shows: every condition that is set must hold (none set: all articles).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -4,7 +4,8 @@ use sqlx::{FromRow, SqliteExecutor};
 
 use super::Db;
 use crate::error::AppResult;
-use crate::model::article::{Comment, Profile};
+use crate::model::comment::Comment;
+use crate::model::profile::Profile;
 
 #[derive(Debug, FromRow)]
 pub struct CommentRow {

@@ -6,7 +6,7 @@ use sqlx::{FromRow, QueryBuilder, SqliteConnection, SqliteExecutor};
 
 use super::article::{SummaryRow, push_select_summaries_and};
 use crate::error::AppResult;
-use crate::model::article::Profile;
+use crate::model::profile::Profile;
 
 /// Marks around each matched word in a snippet.
 pub const HIT_START: char = '\u{2}';

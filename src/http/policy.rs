@@ -10,10 +10,12 @@ use leptos::server_fn::ServerFn;
 use crate::routes;
 use crate::server::admin::{AdminOverview, AdminTable, ConfirmAdminPassword, SetAdmin};
 use crate::server::article::{
-    AddComment, DeleteArticle, DeleteComment, FavoriteArticle, FollowProfile, GetArticle,
-    GetProfile, ListArticles, ListComments, PopularTags, PreviewMarkdown, SaveArticle,
+    DeleteArticle, FavoriteArticle, GetArticle, ListArticles, PreviewMarkdown, SaveArticle,
 };
+use crate::server::comment::{AddComment, DeleteComment, ListComments};
+use crate::server::profile::{FollowProfile, GetProfile};
 use crate::server::search::Search;
+use crate::server::tag::PopularTags;
 use crate::server::user::{
     CurrentUser, Login, Logout, Register, SignOutEverywhere, UpdateSettings,
 };

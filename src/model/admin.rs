@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::excerpt;
 use crate::error::{AppError, AppResult};
-use crate::model::article::Page;
+use crate::model::page::Page;
 use crate::model::{NUL_MESSAGE, has_nul};
 
 /// The page sizes a table page offers.

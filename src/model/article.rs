@@ -1,11 +1,11 @@
-//! Articles, comments and profiles as both sides see them, and the rules for what a writer
-//! may submit. The editor runs `validate` for instant feedback; the service runs it again.
+//! Articles as both sides see them, and the rules for what a writer may submit. The editor runs `validate` for instant feedback; the service runs it again.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::excerpt;
 use crate::error::{AppResult, FieldErrors};
-use crate::model::{NUL_MESSAGE, has_nul};
+use crate::model::profile::Profile;
+use crate::model::{NUL_MESSAGE, check_text, has_nul};
 
 pub const TITLE_MAX: usize = 200;
 pub const DESCRIPTION_MAX: usize = 500;
@@ -18,9 +18,6 @@ pub const TAG_MAX: usize = 32;
 /// How deeply quotes, lists and HTML elements of a body may nest: deeper bodies cost the
 /// HTML sanitiser time that grows with the square of the depth (13 s for 65,000 `>`).
 pub const BODY_MAX_DEPTH: usize = 100;
-pub const COMMENT_MAX: usize = 5000;
-/// Articles per page in every list.
-pub const PAGE_SIZE: u32 = 10;
 
 /// HTML that came out of the server's Markdown sanitiser: the only thing the UI places with
 /// `inner_html`.
@@ -37,32 +34,6 @@ impl SafeHtml {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// A user as others see them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub username: String,
-    pub bio: Option<String>,
-    pub image: Option<String>,
-    /// Whether the viewer follows them (false when signed out).
-    pub following: bool,
-}
-
-impl Profile {
-    pub fn new(
-        username: String,
-        bio: Option<String>,
-        image: Option<String>,
-        following: bool,
-    ) -> Self {
-        Self {
-            username,
-            bio,
-            image,
-            following,
-        }
     }
 }
 
@@ -87,33 +58,6 @@ pub struct Article {
     pub summary: ArticleSummary,
     pub body: String,
     pub body_html: SafeHtml,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Comment {
-    pub id: i64,
-    pub body: String,
-    pub created_at: String,
-    pub updated_at: String,
-    pub author: Profile,
-}
-
-/// One page of a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// How many items the whole list holds.
-    pub total: i64,
-    /// 1-based.
-    pub page: u32,
-    pub per_page: u32,
-}
-
-impl<T> Page<T> {
-    pub fn pages(&self) -> u32 {
-        let per_page = i64::from(self.per_page.max(1));
-        u32::try_from((self.total + per_page - 1) / per_page).unwrap_or(u32::MAX)
-    }
 }
 
 /// The editor's fields, for a new article or a change to one.
@@ -254,16 +198,6 @@ impl ArticleDraft {
     }
 }
 
-fn check_text(errors: &mut FieldErrors, field: &str, value: &str, max: usize) {
-    if value.is_empty() {
-        errors.add(field, "can't be blank");
-    } else if has_nul(value) {
-        errors.add(field, NUL_MESSAGE);
-    } else if value.chars().count() > max {
-        errors.add(field, format!("is too long (maximum is {max} characters)"));
-    }
-}
-
 /// One tag as stored (and as looked up): trimmed, inner spaces collapsed, lower-cased.
 pub fn normalize_tag(tag: &str) -> String {
     tag.split_whitespace()
@@ -283,13 +217,6 @@ pub fn normalize_tags(tags: impl IntoIterator<Item = String>) -> Vec<String> {
     tags.sort();
     tags.dedup();
     tags
-}
-
-/// A comment's text: plain text, shown escaped.
-pub fn validate_comment(body: &str) -> AppResult<()> {
-    let mut errors = FieldErrors::new();
-    check_text(&mut errors, "body", body.trim(), COMMENT_MAX);
-    errors.into_result()
 }
 
 #[cfg(test)]
@@ -422,25 +349,5 @@ mod tests {
         blanks.tags.extend(vec![" ".to_owned(); 1000]);
         assert!(blanks.checked().is_ok());
         assert_eq!(tag_entries("a,b", "c,").len(), 4);
-    }
-
-    #[test]
-    fn comments_must_say_something_within_the_limit() {
-        assert!(validate_comment("  ").is_err());
-        assert!(validate_comment(&"c".repeat(5001)).is_err());
-        assert_eq!(validate_comment("Nice article!"), Ok(()));
-    }
-
-    #[test]
-    fn page_counts_round_up() {
-        let page = |total| Page::<()> {
-            items: vec![],
-            total,
-            page: 1,
-            per_page: 10,
-        };
-        assert_eq!(page(0).pages(), 0);
-        assert_eq!(page(10).pages(), 1);
-        assert_eq!(page(11).pages(), 2);
     }
 }

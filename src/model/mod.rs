@@ -2,6 +2,9 @@
 
 pub mod admin;
 pub mod article;
+pub mod comment;
+pub mod page;
+pub mod profile;
 pub mod search;
 pub mod user;
 
@@ -12,3 +15,19 @@ pub fn has_nul(s: &str) -> bool {
 
 /// What every field that holds U+0000 is told, whatever else is wrong with it.
 pub const NUL_MESSAGE: &str = "must not contain the NUL character";
+
+/// The rule every required text field shares: not blank, no NUL, at most `max` characters.
+pub(crate) fn check_text(
+    errors: &mut crate::error::FieldErrors,
+    field: &str,
+    value: &str,
+    max: usize,
+) {
+    if value.is_empty() {
+        errors.add(field, "can't be blank");
+    } else if has_nul(value) {
+        errors.add(field, NUL_MESSAGE);
+    } else if value.chars().count() > max {
+        errors.add(field, format!("is too long (maximum is {max} characters)"));
+    }
+}

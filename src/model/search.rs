@@ -2,7 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::article::{ArticleSummary, Page, Profile};
+use crate::model::article::ArticleSummary;
+
+use crate::model::page::Page;
+
+use crate::model::profile::Profile;
 
 /// The longest query text that is read; the rest is ignored.
 pub const QUERY_MAX_CHARS: usize = 200;

@@ -9,12 +9,12 @@ use crate::components::article::{ArticleMeta, FavoriteButton, FollowButton, TagP
 use crate::components::avatar_url;
 use crate::components::form::{ErrorMessages, ssr_text};
 use crate::context::{Auth, error_view};
-use crate::model::article::{Article, Comment};
+use crate::model::article::Article;
+use crate::model::comment::Comment;
 use crate::model::user::SessionUser;
 use crate::routes;
-use crate::server::article::{
-    AddComment, DeleteArticle, DeleteComment, get_article, list_comments,
-};
+use crate::server::article::{DeleteArticle, get_article};
+use crate::server::comment::{AddComment, DeleteComment, list_comments};
 
 /// The comment actions and list live here, outside the article's Transition: a resource
 /// created inside a Suspend is created, and fetched, again each time the server renders it.

@@ -10,7 +10,7 @@ use crate::components::form::title_text;
 use crate::context::{Auth, page_param};
 use crate::model::article::ArticleList;
 use crate::routes;
-use crate::server::article::popular_tags;
+use crate::server::tag::popular_tags;
 
 #[component]
 pub fn HomePage() -> impl IntoView {

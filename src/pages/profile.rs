@@ -9,9 +9,10 @@ use crate::components::article::{ArticleFeed, FollowButton};
 use crate::components::avatar_url;
 use crate::components::form::ssr_text;
 use crate::context::{Auth, error_view, page_param};
-use crate::model::article::{ArticleList, Profile};
+use crate::model::article::ArticleList;
+use crate::model::profile::Profile;
 use crate::routes;
-use crate::server::article::get_profile;
+use crate::server::profile::get_profile;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {

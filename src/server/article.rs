@@ -1,9 +1,11 @@
-//! Server functions for articles, favorites, comments, profiles and tags.
+//! Server functions for articles: lists, one article, publish and edit, delete, favorite, and
+//! the editor's preview.
 
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::article::{Article, ArticleSummary, Comment, Page, Profile, SafeHtml};
+use crate::model::article::{Article, ArticleSummary, SafeHtml};
+use crate::model::page::Page;
 
 /// A page of a list of articles: `kind` is global, following, tag, author or favorited, and
 /// `name` the tag or username it needs.
@@ -94,52 +96,4 @@ pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
     let (state, client, session) = request::parts().await?;
     let user_id = request::require_user(&state, &session).await?;
     crate::service::article::preview(&state, user_id, &client, body).await
-}
-
-#[server(prefix = "/rpc", endpoint = "list_comments")]
-pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
-    use crate::server::request;
-    let (state, _, session) = request::parts().await?;
-    let viewer = request::viewer(&state, &session).await?;
-    crate::service::comment::list(&state, viewer, &slug).await
-}
-
-#[server(prefix = "/rpc", endpoint = "add_comment")]
-pub async fn add_comment(slug: String, body: String) -> Result<Comment, AppError> {
-    use crate::server::request;
-    let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::comment::add(&state, user_id, &slug, &body).await
-}
-
-#[server(prefix = "/rpc", endpoint = "delete_comment")]
-pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
-    use crate::server::request;
-    let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::comment::delete(&state, user_id, &slug, id).await
-}
-
-#[server(prefix = "/rpc", endpoint = "get_profile")]
-pub async fn get_profile(username: String) -> Result<Profile, AppError> {
-    use crate::server::request;
-    let (state, _, session) = request::parts().await?;
-    let viewer = request::viewer(&state, &session).await?;
-    crate::service::profile::get(&state, viewer, &username).await
-}
-
-/// Follows (`follow` true) or unfollows `username`; answers with the new profile.
-#[server(prefix = "/rpc", endpoint = "follow_profile")]
-pub async fn follow_profile(username: String, follow: bool) -> Result<Profile, AppError> {
-    use crate::server::request;
-    let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::profile::set_following(&state, user_id, &username, follow).await
-}
-
-#[server(prefix = "/rpc", endpoint = "popular_tags")]
-pub async fn popular_tags() -> Result<Vec<String>, AppError> {
-    use crate::server::request;
-    let (state, _, _) = request::parts().await?;
-    crate::service::article::popular_tags(&state, 20).await
 }

@@ -5,7 +5,10 @@
 
 pub mod admin;
 pub mod article;
+pub mod comment;
+pub mod profile;
 #[cfg(feature = "ssr")]
 pub mod request;
 pub mod search;
+pub mod tag;
 pub mod user;

@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::model::admin::{
     CELL_MAX_CHARS, CHART_DAYS, Column, DayCount, Overview, TablePage, TableParams, TableSummary,
 };
-use crate::model::article::Page;
+use crate::model::page::Page;
 use crate::state::AppState;
 
 /// Tables never shown: sign-in secrets. Tables whose name starts with `_` (the migration

@@ -5,9 +5,10 @@ use sqlx::SqliteConnection;
 use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::model::article::{
-    Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, BODY_MAX_BYTES, PAGE_SIZE,
-    Page, SafeHtml, normalize_tag,
+    Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, BODY_MAX_BYTES, SafeHtml,
+    normalize_tag,
 };
+use crate::model::page::{PAGE_SIZE, Page};
 use crate::model::{NUL_MESSAGE, has_nul};
 use crate::state::AppState;
 

@@ -3,7 +3,7 @@
 
 use crate::db;
 use crate::error::{AppError, AppResult, Entity};
-use crate::model::article::{Comment, validate_comment};
+use crate::model::comment::{Comment, validate_comment};
 use crate::state::AppState;
 
 /// The most comments one article shows.

@@ -11,7 +11,7 @@ pub mod token;
 pub mod user;
 
 use crate::error::{AppError, AppResult};
-use crate::model::article::PAGE_SIZE;
+use crate::model::page::PAGE_SIZE;
 
 /// Counts one write (an article, comment, favorite or follow) by `user_id`, or refuses it
 /// with 429 when the account has written too much this minute. The per-address limit is

@@ -2,7 +2,7 @@
 
 use crate::db;
 use crate::error::{AppError, AppResult, Entity};
-use crate::model::article::Profile;
+use crate::model::profile::Profile;
 use crate::state::AppState;
 
 pub async fn get(state: &AppState, viewer: Option<i64>, username: &str) -> AppResult<Profile> {

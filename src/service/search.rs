@@ -4,7 +4,8 @@
 use crate::db;
 use crate::db::search::{HIT_END, HIT_START, Index, RANKED_MAX};
 use crate::error::AppResult;
-use crate::model::article::{PAGE_SIZE, Page, Profile};
+use crate::model::page::{PAGE_SIZE, Page};
+use crate::model::profile::Profile;
 use crate::model::search::{QUERY_MAX_CHARS, SearchHit, SearchResults, snippet_parts};
 use crate::state::AppState;
 use sqlx::SqliteConnection;

@@ -7,9 +7,11 @@ use crate::common;
 use axum::http::StatusCode;
 use common::TestApp;
 use quire::server::article::{
-    AddComment, DeleteArticle, DeleteComment, FavoriteArticle, FollowProfile, GetProfile,
-    ListArticles, ListComments, PopularTags, PreviewMarkdown, SaveArticle,
+    DeleteArticle, FavoriteArticle, ListArticles, PreviewMarkdown, SaveArticle,
 };
+use quire::server::comment::{AddComment, DeleteComment, ListComments};
+use quire::server::profile::{FollowProfile, GetProfile};
+use quire::server::tag::PopularTags;
 
 const CROSS_SITE: &[(&str, &str)] = &[
     ("origin", "https://evil.test"),

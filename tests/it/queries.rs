@@ -11,7 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::TestApp;
-use quire::server::article::{FavoriteArticle, FollowProfile, SaveArticle};
+use quire::server::article::{FavoriteArticle, SaveArticle};
+use quire::server::profile::FollowProfile;
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 

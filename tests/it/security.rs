@@ -213,12 +213,12 @@ async fn writes_past_the_limit_get_429_per_account_and_per_address() {
     let form = [("slug", slug.as_str()), ("body", "yo")];
     for _ in 0..2 {
         let ok = app
-            .call::<quire::server::article::AddComment>(&form, Some(&bob))
+            .call::<quire::server::comment::AddComment>(&form, Some(&bob))
             .await;
         assert_eq!(ok.status, StatusCode::OK, "{ok:?}");
     }
     let refused = app
-        .call::<quire::server::article::AddComment>(&form, Some(&bob))
+        .call::<quire::server::comment::AddComment>(&form, Some(&bob))
         .await;
     assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{refused:?}");
     assert!(refused.header("retry-after").is_some());

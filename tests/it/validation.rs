@@ -11,9 +11,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{ORIGIN, TestApp};
 use leptos::server_fn::ServerFn;
-use quire::server::article::{
-    AddComment, ListArticles, ListComments, PreviewMarkdown, SaveArticle,
-};
+use quire::server::article::{ListArticles, PreviewMarkdown, SaveArticle};
+use quire::server::comment::{AddComment, ListComments};
 use quire::server::search::Search;
 use quire::server::user::{Register, UpdateSettings};
 use serde_json::{Value, json};
