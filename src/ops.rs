@@ -434,7 +434,7 @@ async fn load(
     let tags = vocabulary();
     let tag_ids: std::collections::HashMap<String, i64> = {
         let mut tx = state.db.begin_write().await?;
-        let ids = db::article::ensure_tags(&mut tx, &tags).await?;
+        let ids = db::bulk::ensure_tags(&mut tx, &tags).await?;
         tx.commit().await?;
         ids.into_iter().collect()
     };
@@ -517,9 +517,9 @@ async fn load(
             fans.dedup();
             favorites.extend(fans.into_iter().map(|fan| (fan, id, draft.at.as_str())));
         }
-        db::article::link_tags(&mut tx, &links).await?;
-        db::comment::insert_many(&mut tx, &comments).await?;
-        db::article::add_favorites(&mut tx, &favorites).await?;
+        db::bulk::link_tags(&mut tx, &links).await?;
+        db::bulk::insert_comments(&mut tx, &comments).await?;
+        db::bulk::add_favorites(&mut tx, &favorites).await?;
         tx.commit().await?;
         progress.show((start + BATCH).min(plan.articles));
     }

@@ -1,20 +1,17 @@
-//! `/api/articles...` and `/api/tags`: lists and the feed, one article, writing, favorites.
+//! `/api/articles...`: lists and the feed, one article, writing, favorites.
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 
 use super::extract::{ApiJson, ApiPath, ApiUser, ListQuery};
-use super::wire::{ArticleEnvelope, ArticleListJson, ArticleRequest, SearchJson, TagsJson};
+use super::wire::{ArticleEnvelope, ArticleListJson, ArticleRequest, SearchJson};
 use crate::client_ip::ClientIp;
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::normalize_tag;
 use crate::service;
 use crate::state::AppState;
-
-/// The most tags `/api/tags` lists, most used first.
-pub const TAGS_LISTED: i64 = 100;
 
 /// The contract calls the service's `tags` field `tagList`.
 fn contract_names(error: AppError) -> AppError {
@@ -161,10 +158,4 @@ pub async fn search(
         articles_count_is_capped: found.capped,
         authors: found.authors,
     }))
-}
-
-/// The most used tags (at most `TAGS_LISTED`).
-pub async fn tags(State(state): State<AppState>) -> AppResult<Json<TagsJson>> {
-    let tags = service::article::popular_tags(&state, TAGS_LISTED).await?;
-    Ok(Json(TagsJson { tags }))
 }

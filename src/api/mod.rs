@@ -10,6 +10,7 @@ mod articles;
 mod comments;
 pub mod extract;
 mod profiles;
+mod tags;
 mod users;
 pub mod wire;
 
@@ -118,7 +119,7 @@ pub const ROUTES: [Route; 14] = [
     },
     Route {
         path: "/tags",
-        handlers: || get(articles::tags),
+        handlers: || get(tags::tags),
         writes: false,
         cached: true,
     },

@@ -1,4 +1,4 @@
-//! SQL for articles, their tags, slugs and favorites.
+//! SQL for articles, their slugs and favorites (their tags: `db::tag`).
 
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
@@ -411,70 +411,6 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// The tags of each article in `ids`, sorted by name: `(article id, tag)` pairs.
-pub async fn tags_of(db: &mut SqliteConnection, ids: &[i64]) -> AppResult<Vec<(i64, String)>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "select at.article_id, t.name from article_tags at join tags t on t.id = at.tag_id
-         where at.article_id in (",
-    );
-    let mut list = q.separated(", ");
-    for id in ids {
-        list.push_bind(*id);
-    }
-    q.push(") order by at.article_id, t.name");
-    Ok(q.build_query_as().fetch_all(db).await?)
-}
-
-/// Replaces the article's tags with `tags` (already normalised, at most `TAGS_MAX`): three
-/// statements whatever their number. The searchable copy, `articles.tag_list`, is written
-/// with the article (`ArticleWrite`).
-pub async fn set_tags(
-    db: &mut SqliteConnection,
-    article_id: i64,
-    tags: &[String],
-) -> AppResult<()> {
-    sqlx::query("delete from article_tags where article_id = $1")
-        .bind(article_id)
-        .execute(&mut *db)
-        .await?;
-    if tags.is_empty() {
-        return Ok(());
-    }
-    let mut names = QueryBuilder::<Sqlite>::new("insert into tags (name) ");
-    names.push_values(tags, |mut row, tag| {
-        row.push_bind(tag);
-    });
-    names.push(" on conflict (name) do nothing");
-    names.build().execute(&mut *db).await?;
-    let mut links = QueryBuilder::<Sqlite>::new(
-        "insert into article_tags (article_id, tag_id, created_at)
-         select a.id, t.id, a.created_at from articles a, tags t where a.id = ",
-    );
-    links.push_bind(article_id);
-    links.push(" and t.name in (");
-    let mut list = links.separated(", ");
-    for tag in tags {
-        list.push_bind(tag);
-    }
-    links.push(") on conflict do nothing");
-    links.build().execute(db).await?;
-    Ok(())
-}
-
-/// The most used tags, most used first.
-pub async fn popular_tags(db: impl SqliteExecutor<'_>, limit: i64) -> AppResult<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "select name from tags where articles_count > 0
-         order by articles_count desc, name limit $1",
-    )
-    .bind(limit)
-    .fetch_all(db)
-    .await?)
-}
-
 /// Marks the article a favorite of the user; false if it already was. One statement in a
 /// transaction of its own, so the writer is held for one round trip; a trigger counts it in
 /// `articles.favorites_count`. An article deleted since its id was read is `NotFound`.
@@ -513,37 +449,6 @@ pub async fn remove_favorite(db: &Db, user_id: i64, article_id: i64) -> AppResul
     Ok(removed)
 }
 
-/// Makes sure every tag in `names` exists; returns `(name, id)` for each. For bulk loads.
-pub async fn ensure_tags(
-    db: &mut SqliteConnection,
-    names: &[String],
-) -> AppResult<Vec<(String, i64)>> {
-    let mut ids = Vec::with_capacity(names.len());
-    for chunk in names.chunks(200) {
-        let mut q = QueryBuilder::<Sqlite>::new("insert into tags (name) ");
-        q.push_values(chunk, |mut row, name| {
-            row.push_bind(name.clone());
-        });
-        q.push(" on conflict (name) do nothing");
-        q.build().execute(&mut *db).await?;
-        let mut q = QueryBuilder::<Sqlite>::new("select name, id from tags where name in (");
-        let mut list = q.separated(", ");
-        for name in chunk {
-            list.push_bind(name.clone());
-        }
-        q.push(")");
-        ids.extend(
-            q.build_query_as::<(String, i64)>()
-                .fetch_all(&mut *db)
-                .await?,
-        );
-    }
-    Ok(ids)
-}
-
-/// Rows per statement in bulk loads: few statements, far below SQLite's bound-value limit.
-const BULK_ROWS: usize = 500;
-
 /// An article to insert (one, or many in a bulk load).
 pub struct NewArticleRow<'a> {
     pub author_id: i64,
@@ -551,14 +456,14 @@ pub struct NewArticleRow<'a> {
     pub at: &'a str,
 }
 
-/// Inserts `articles`, `BULK_ROWS` to a statement, skipping any whose slug is taken (now or
+/// Inserts `articles`, `db::BULK_ROWS` to a statement, skipping any whose slug is taken (now or
 /// as an old slug); returns each one's id in order, `None` where it was skipped.
 pub async fn insert_many(
     db: &mut SqliteConnection,
     articles: &[NewArticleRow<'_>],
 ) -> AppResult<Vec<Option<i64>>> {
     let mut ids = Vec::with_capacity(articles.len());
-    for chunk in articles.chunks(BULK_ROWS) {
+    for chunk in articles.chunks(super::BULK_ROWS) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "insert into articles (slug, title, description, body, body_html, tag_list, \
              author_id, created_at, updated_at) select * from (",
@@ -589,36 +494,4 @@ pub async fn insert_many(
         ids.extend(chunk.iter().map(|a| inserted.get(a.write.slug).copied()));
     }
     Ok(ids)
-}
-
-/// Links new articles to tags that exist: `(article id, tag id, the article's created_at)`.
-/// For bulk loads.
-pub async fn link_tags(db: &mut SqliteConnection, links: &[(i64, i64, &str)]) -> AppResult<()> {
-    for chunk in links.chunks(BULK_ROWS) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "insert into article_tags (article_id, tag_id, created_at) ",
-        );
-        q.push_values(chunk, |mut row, (article_id, tag_id, at)| {
-            row.push_bind(*article_id).push_bind(*tag_id).push_bind(*at);
-        });
-        q.push(" on conflict do nothing");
-        q.build().execute(&mut *db).await?;
-    }
-    Ok(())
-}
-
-/// Adds favorites `(user id, article id, when)` (a trigger counts them). For bulk loads.
-pub async fn add_favorites(db: &mut SqliteConnection, rows: &[(i64, i64, &str)]) -> AppResult<()> {
-    for chunk in rows.chunks(BULK_ROWS) {
-        let mut q =
-            QueryBuilder::<Sqlite>::new("insert into favorites (user_id, article_id, created_at) ");
-        q.push_values(chunk, |mut row, (user_id, article_id, at)| {
-            row.push_bind(*user_id)
-                .push_bind(*article_id)
-                .push_bind(*at);
-        });
-        q.push(" on conflict (user_id, article_id) do nothing");
-        q.build().execute(&mut *db).await?;
-    }
-    Ok(())
 }

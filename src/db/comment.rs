@@ -126,24 +126,3 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<()> {
         .await?;
     Ok(())
 }
-
-/// Adds comments `(article id, author id, body, when)`, 500 to a statement. For bulk loads.
-pub async fn insert_many(
-    db: &mut sqlx::SqliteConnection,
-    rows: &[(i64, i64, String, &str)],
-) -> AppResult<()> {
-    for chunk in rows.chunks(500) {
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "insert into comments (article_id, author_id, body, created_at, updated_at) ",
-        );
-        q.push_values(chunk, |mut row, (article_id, author_id, body, at)| {
-            row.push_bind(*article_id)
-                .push_bind(*author_id)
-                .push_bind(body.as_str())
-                .push_bind(*at)
-                .push_bind(*at);
-        });
-        q.build().execute(&mut *db).await?;
-    }
-    Ok(())
-}

@@ -8,12 +8,14 @@
 
 pub mod admin;
 pub mod article;
+pub mod bulk;
 pub mod comment;
 pub mod follow;
 pub mod maintenance;
 pub mod search;
 pub mod session;
 pub mod stats;
+pub mod tag;
 pub mod token;
 pub mod user;
 
@@ -36,6 +38,9 @@ use crate::error::{AppError, AppResult, Entity};
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 const READERS: u32 = 4;
+
+/// Rows per statement in bulk loads: few statements, far below SQLite's bound-value limit.
+pub(crate) const BULK_ROWS: usize = 500;
 
 /// Handles to the database: clone freely.
 #[derive(Clone, Debug)]

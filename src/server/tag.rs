@@ -8,5 +8,5 @@ use crate::error::AppError;
 pub async fn popular_tags() -> Result<Vec<String>, AppError> {
     use crate::server::request;
     let (state, _, _) = request::parts().await?;
-    crate::service::article::popular_tags(&state, 20).await
+    crate::service::tag::popular(&state, 20).await
 }

@@ -84,7 +84,7 @@ async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppRes
     let row = db::article::find_summary(db, id, viewer)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
-    let tags = db::article::tags_of(db, &[id])
+    let tags = db::tag::tags_of(db, &[id])
         .await?
         .into_iter()
         .map(|(_, t)| t)
@@ -114,7 +114,7 @@ pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> Ap
         tag_list: &tag_list,
     };
     let id = db::article::insert(&mut tx, author_id, &write, &db::now()).await?;
-    db::article::set_tags(&mut tx, id, &draft.tags).await?;
+    db::tag::set_tags(&mut tx, id, &draft.tags).await?;
     tx.commit().await?;
     // Read back on a reader: the next writer need not wait for it.
     load(&mut *state.db.reader.acquire().await?, id, Some(author_id)).await
@@ -171,7 +171,7 @@ pub async fn update(
         tag_list: &tag_list,
     };
     db::article::update(&mut *tx, key.id, &write, &db::now()).await?;
-    db::article::set_tags(&mut tx, key.id, &draft.tags).await?;
+    db::tag::set_tags(&mut tx, key.id, &draft.tags).await?;
     tx.commit().await?;
     load(
         &mut *state.db.reader.acquire().await?,
@@ -259,7 +259,7 @@ pub async fn list_range(
     }
     let rows = db::article::list(&mut tx, filter, viewer, limit, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut tags = db::article::tags_of(&mut tx, &ids).await?;
+    let mut tags = db::tag::tags_of(&mut tx, &ids).await?;
     let items = rows
         .into_iter()
         .map(|row| {
@@ -353,11 +353,6 @@ async fn set_favorite(
         Some(user_id),
     )
     .await
-}
-
-/// The most used tags.
-pub async fn popular_tags(state: &AppState, limit: i64) -> AppResult<Vec<String>> {
-    db::article::popular_tags(&state.db.reader, limit.clamp(1, 100)).await
 }
 
 #[cfg(test)]

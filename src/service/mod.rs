@@ -7,6 +7,7 @@ pub mod comment;
 pub mod profile;
 pub mod search;
 pub mod stats;
+pub mod tag;
 pub mod token;
 pub mod user;
 

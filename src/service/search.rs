@@ -108,7 +108,7 @@ pub async fn search_range(
     let (index, from_id) = matches.ranking(&mut tx, &fts).await?;
     let rows = db::search::articles(&mut tx, index, &fts, from_id, viewer, limit, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.row.id).collect();
-    let mut tags = db::article::tags_of(&mut tx, &ids).await?;
+    let mut tags = db::tag::tags_of(&mut tx, &ids).await?;
     found.hits = rows
         .into_iter()
         .map(|hit| {

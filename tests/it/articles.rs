@@ -517,7 +517,7 @@ async fn popular_tags_count_live_articles_only() {
         .await
         .unwrap();
     assert_eq!(
-        article::popular_tags(&app.state, 10).await.unwrap(),
+        quire::service::tag::popular(&app.state, 10).await.unwrap(),
         ["rust", "web"]
     );
 }
@@ -589,13 +589,13 @@ async fn list_counts_and_popular_tags_follow_every_write() {
 
     // Most used first, ties by name; a tag nobody uses any more is not listed.
     assert_eq!(
-        article::popular_tags(&app.state, 10).await.unwrap(),
+        quire::service::tag::popular(&app.state, 10).await.unwrap(),
         ["rust", "web", "go"]
     );
     let slug = slugs[0].clone();
     article::delete(&app.state, alice, &slug).await.unwrap();
     assert_eq!(
-        article::popular_tags(&app.state, 10).await.unwrap(),
+        quire::service::tag::popular(&app.state, 10).await.unwrap(),
         ["rust", "web"]
     );
 }
