@@ -144,7 +144,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     let path = config.database_path()?;
     if let Command::Restore { file } = &command {
         // Nothing is opened before the file has been checked.
-        return crate::ops::restore(file, &path).await;
+        return crate::ops::backup::restore(file, &path).await;
     }
     let db = Db::open(&path).await?;
     db.migrate().await?;
@@ -163,7 +163,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             crate::http::serve(state, key).await
         }
         Command::Backup { file } => {
-            let done = crate::ops::backup(&db, &file).await;
+            let done = crate::ops::backup::backup(&db, &file).await;
             db.close().await;
             done
         }
@@ -176,12 +176,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => {
             let state = AppState::new(db.clone(), config, leptos_options)
                 .map_err(|e| anyhow!("cannot start: {e}"))?;
-            let plan = crate::ops::SeedPlan {
+            let plan = crate::ops::seed::SeedPlan {
                 users,
                 articles,
                 seed,
             };
-            let done = crate::ops::seed(&state, plan).await;
+            let done = crate::ops::seed::seed(&state, plan).await;
             db.close().await;
             done
         }
