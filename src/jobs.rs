@@ -8,12 +8,12 @@ pub async fn sweep_expired_sessions(db: crate::db::Db) {
     loop {
         every.tick().await;
         let now = crate::db::now();
-        match crate::db::session::delete_expired(&db.writer, &now).await {
+        match crate::db::session::delete_expired(&db, &now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(sessions = n, "deleted expired sessions"),
             Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
         }
-        match crate::db::token::delete_expired(&db.writer, &now).await {
+        match crate::db::token::delete_expired(&db, &now).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(tokens = n, "deleted expired API tokens"),
             Err(e) => tracing::warn!(error = %e, "could not delete expired API tokens"),

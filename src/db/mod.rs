@@ -45,8 +45,10 @@ pub(crate) const BULK_ROWS: usize = 500;
 /// Handles to the database: clone freely.
 #[derive(Clone, Debug)]
 pub struct Db {
-    /// The one connection that writes.
-    pub writer: SqlitePool,
+    /// The one connection that writes. Private: outside the db layer a write is a `WriteTx`
+    /// (`begin_write`) or a db function that takes `&Db` and counts its commit, so no write can
+    /// forget to move `commits` (the page cache's generation).
+    writer: SqlitePool,
     /// Read-only connections for everything else.
     pub reader: SqlitePool,
     /// Counts the write transactions committed by this process: what was read before it
@@ -123,7 +125,7 @@ impl Db {
 
     /// Counts a write committed outside `begin_write` (a single statement on `writer`, in a
     /// transaction of its own), once it is done.
-    pub fn committed(&self) {
+    pub(in crate::db) fn committed(&self) {
         self.commits.fetch_add(1, Ordering::AcqRel);
     }
 
@@ -131,6 +133,18 @@ impl Db {
     /// is visible to readers, so anything read after seeing a value is at least that new.
     pub fn commits(&self) -> u64 {
         self.commits.load(Ordering::Acquire)
+    }
+
+    /// Each pool's connections for `/metrics`: `(pool, idle, open, most it may open)`.
+    pub fn pool_stats(&self) -> [(&'static str, usize, u32, u32); 2] {
+        [("reader", &self.reader), ("writer", &self.writer)].map(|(name, pool)| {
+            (
+                name,
+                pool.num_idle(),
+                pool.size(),
+                pool.options().get_max_connections(),
+            )
+        })
     }
 
     /// Answers when the database can be read: the health check.

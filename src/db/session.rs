@@ -183,7 +183,7 @@ impl SessionStore for SqliteSessionStore {
 #[async_trait]
 impl ExpiredDeletion for SqliteSessionStore {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        delete_expired(&self.db.writer, &timestamp(OffsetDateTime::now_utc()))
+        delete_expired(&self.db, &timestamp(OffsetDateTime::now_utc()))
             .await
             .map_err(|_| {
                 session_store::Error::Backend("could not delete expired sessions".into())
@@ -193,10 +193,10 @@ impl ExpiredDeletion for SqliteSessionStore {
 }
 
 /// Removes every session that expired before `now`; returns how many.
-pub async fn delete_expired(db: impl SqliteExecutor<'_>, now: &str) -> AppResult<u64> {
+pub async fn delete_expired(db: &Db, now: &str) -> AppResult<u64> {
     let done = sqlx::query("delete from sessions where expires_at <= $1")
         .bind(now)
-        .execute(db)
+        .execute(&db.writer)
         .await?;
     Ok(done.rows_affected())
 }

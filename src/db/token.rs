@@ -89,10 +89,10 @@ pub async fn prune_for_user(
 }
 
 /// Deletes every token that expired before `now`.
-pub async fn delete_expired(db: impl SqliteExecutor<'_>, now: &str) -> AppResult<u64> {
+pub async fn delete_expired(db: &super::Db, now: &str) -> AppResult<u64> {
     Ok(sqlx::query("delete from api_tokens where expires_at <= $1")
         .bind(now)
-        .execute(db)
+        .execute(&db.writer)
         .await?
         .rows_affected())
 }

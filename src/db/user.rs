@@ -164,9 +164,10 @@ pub async fn update_password_hash(
 }
 
 /// Replaces the hash `old` of user `id` with `new`, the same password hashed with today's
-/// parameters; false (and nothing changed) when the password changed meanwhile.
+/// parameters; false (and nothing changed) when the password changed meanwhile. A statement of
+/// its own on the writer: no page shows a hash, so the page cache's generation stays.
 pub async fn upgrade_password_hash(
-    db: impl SqliteExecutor<'_>,
+    db: &super::Db,
     id: i64,
     old: &str,
     new: &str,
@@ -176,7 +177,7 @@ pub async fn upgrade_password_hash(
             .bind(new)
             .bind(id)
             .bind(old)
-            .execute(db)
+            .execute(&db.writer)
             .await?
             .rows_affected()
             == 1,

@@ -15,7 +15,7 @@ use crate::state::AppState;
 
 /// Connections of each pool: idle, in use, and the most it may open.
 fn render_pools(out: &mut String, db: &Db) {
-    let pools = [("reader", &db.reader), ("writer", &db.writer)];
+    let pools = db.pool_stats();
     let name = "quire_db_pool_connections";
     family(
         out,
@@ -23,9 +23,8 @@ fn render_pools(out: &mut String, db: &Db) {
         "gauge",
         "Open database connections, by pool and state.",
     );
-    for (pool_name, pool) in pools {
-        let idle = pool.num_idle();
-        let in_use = usize::try_from(pool.size())
+    for (pool_name, idle, size, _) in pools {
+        let in_use = usize::try_from(size)
             .unwrap_or(usize::MAX)
             .saturating_sub(idle);
         for (state, n) in [("idle", idle), ("in_use", in_use)] {
@@ -39,8 +38,7 @@ fn render_pools(out: &mut String, db: &Db) {
         "gauge",
         "The most connections each pool may open.",
     );
-    for (pool_name, pool) in pools {
-        let max = pool.options().get_max_connections();
+    for (pool_name, _, _, max) in pools {
         sample(out, name, &[("pool", pool_name)], max);
     }
 }

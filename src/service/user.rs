@@ -185,8 +185,7 @@ pub async fn check_password(state: &AppState, user: &UserRecord, password: &str)
 async fn upgrade_hash(state: &AppState, user: &UserRecord, password: &str) {
     let upgraded = match state.hasher.hash(password).await {
         Ok(new) => {
-            db::user::upgrade_password_hash(&state.db.writer, user.id, &user.password_hash, &new)
-                .await
+            db::user::upgrade_password_hash(&state.db, user.id, &user.password_hash, &new).await
         }
         Err(error) => Err(error),
     };

@@ -103,10 +103,11 @@ async fn usernames_and_emails_are_unique_whatever_their_case() {
 async fn the_database_itself_refuses_duplicates() {
     let app = TestApp::new().await;
     sign_up(&app, "alice").await;
+    let mut tx = app.state.db.begin_write().await.unwrap();
     let duplicate = sqlx::query(
         "insert into users (username, email, password_hash, created_at, updated_at) values ('ALICE', 'x@y.z', 'h', 'n', 'n')",
     )
-    .execute(&app.state.db.writer)
+    .execute(&mut *tx)
     .await;
     assert!(
         duplicate.is_err(),
@@ -244,12 +245,14 @@ async fn a_hash_with_older_parameters_is_replaced_at_the_next_sign_in() {
         .unwrap()
         .to_string();
     assert!(older.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
+    let mut tx = app.state.db.begin_write().await.unwrap();
     sqlx::query("update users set password_hash = $1 where id = $2")
         .bind(&older)
         .bind(alice.id)
-        .execute(&app.state.db.writer)
+        .execute(&mut *tx)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let stored = || async {
         sqlx::query_scalar::<_, String>("select password_hash from users where id = $1")
             .bind(alice.id)

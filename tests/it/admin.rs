@@ -133,12 +133,14 @@ async fn the_allowlist_keeps_secrets_and_sql_out() {
             .unwrap()
             .id,
     );
-    quire::db::follow::add(&app.state.db.writer, a, b, &quire::db::now())
+    let mut tx = app.state.db.begin_write().await.unwrap();
+    quire::db::follow::add(&mut *tx, a, b, &quire::db::now())
         .await
         .unwrap();
-    quire::db::follow::add(&app.state.db.writer, b, a, &quire::db::now())
+    quire::db::follow::add(&mut *tx, b, a, &quire::db::now())
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let follows = app
         .get(
             "/admin/tables/follows?sort=follower_id&dir=desc&size=10",

@@ -1101,10 +1101,12 @@ async fn a_token_alone_cannot_take_the_account_over() {
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
 
     // The same token six minutes on (or stolen later): a token alone changes neither.
+    let mut tx = app.state.db.begin_write().await.unwrap();
     sqlx::query("update api_tokens set created_at = '2000-01-01T00:00:00.000Z'")
-        .execute(&app.state.db.writer)
+        .execute(&mut *tx)
         .await
         .expect("age the tokens");
+    tx.commit().await.unwrap();
     for change in [
         json!({"password": new_password}),
         json!({"email": "mallory@example.test"}),

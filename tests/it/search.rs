@@ -347,11 +347,18 @@ async fn articles_written_before_search_existed_are_found_after_the_migration() 
         }
     }
     let path = dir.path().join("quire.db");
-    let db = quire::db::Db::open(&path).await.unwrap();
+    // A connection of the test's own: the app's writer is not for outside the db layer.
+    let db = sqlx::SqlitePool::connect_with(
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true),
+    )
+    .await
+    .unwrap();
     sqlx::migrate::Migrator::new(old.as_path())
         .await
         .unwrap()
-        .run(&db.writer)
+        .run(&db)
         .await
         .unwrap();
     for sql in [
@@ -363,7 +370,7 @@ async fn articles_written_before_search_existed_are_found_after_the_migration() 
         "insert into tags (id, name) values (1, 'monotremes')",
         "insert into article_tags (article_id, tag_id) values (1, 1)",
     ] {
-        sqlx::query(sql).execute(&db.writer).await.unwrap();
+        sqlx::query(sql).execute(&db).await.unwrap();
     }
     db.close().await;
 
@@ -481,6 +488,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
 /// Writes an article titled `title` with id 150,000 (slug `far-ahead`), as a blog would after
 /// 150,000 articles: the recent index's window moves past every article before it.
 async fn write_far_ahead(app: &TestApp, author: i64, title: &str) {
+    let mut tx = app.state.db.begin_write().await.unwrap();
     sqlx::query(
         "insert into articles (id, slug, title, description, body, body_html, author_id,
                                created_at, updated_at)
@@ -489,9 +497,10 @@ async fn write_far_ahead(app: &TestApp, author: i64, title: &str) {
     )
     .bind(title)
     .bind(author)
-    .execute(&app.state.db.writer)
+    .execute(&mut *tx)
     .await
     .expect("an article 150,000 ids on");
+    tx.commit().await.unwrap();
 }
 
 /// Ids of the articles of the recent index (the newest 100,000) that match `fts`.
@@ -508,11 +517,12 @@ async fn in_recent(app: &TestApp, fts: &str) -> Vec<i64> {
 
 /// FTS5's own check of the recent index against the articles of its window.
 async fn recent_is_sound(app: &TestApp) {
+    let mut tx = app.state.db.begin_write().await.unwrap();
     sqlx::query(
         "insert into articles_recent_fts (articles_recent_fts, rank)
          values ('integrity-check', 1)",
     )
-    .execute(&app.state.db.writer)
+    .execute(&mut *tx)
     .await
     .expect("the recent index matches the newest articles");
 }

@@ -481,7 +481,7 @@ async fn expired_sessions_are_swept() {
         app.register(name).await;
     }
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    let swept = quire::db::session::delete_expired(&app.state.db.writer, &quire::db::now())
+    let swept = quire::db::session::delete_expired(&app.state.db, &quire::db::now())
         .await
         .unwrap();
     assert_eq!(swept, 3);
