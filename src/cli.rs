@@ -213,7 +213,7 @@ async fn user_command(state: &AppState, command: UserCommand) -> anyhow::Result<
             };
             let created = user::register(state, "cli", new).await.map_err(failed)?;
             if admin {
-                user::set_admin(state, &created.username, true)
+                user::set_admin(state, user::Granter::Operator, &created.username, true)
                     .await
                     .map_err(failed)?;
             }
@@ -225,7 +225,7 @@ async fn user_command(state: &AppState, command: UserCommand) -> anyhow::Result<
             Ok(())
         }
         UserCommand::Promote { username, revoke } => {
-            let changed = user::set_admin(state, &username, !revoke)
+            let changed = user::set_admin(state, user::Granter::Operator, &username, !revoke)
                 .await
                 .map_err(failed)?;
             let now = if changed.is_admin {

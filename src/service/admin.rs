@@ -18,6 +18,7 @@ use crate::model::admin::{
     CELL_MAX_CHARS, CHART_DAYS, Column, DayCount, Overview, TablePage, TableParams, TableSummary,
 };
 use crate::model::page::Page;
+use crate::service::user::{self, Granter};
 use crate::state::AppState;
 
 /// Tables never shown: sign-in secrets. Tables whose name starts with `_` (the migration
@@ -253,7 +254,7 @@ pub async fn set_admin(
     if username.is_empty() {
         return Err(AppError::validation("username", "can't be blank"));
     }
-    let target = crate::service::user::find_by_name(state, username)
+    user::set_admin(state, Granter::Admin(actor.id), username, admin)
         .await
         .map_err(|error| match error {
             AppError::NotFound(_) => {
@@ -261,21 +262,6 @@ pub async fn set_admin(
             }
             other => other,
         })?;
-    if target.id == actor.id && !admin {
-        return Err(AppError::validation(
-            "username",
-            "is you: ask another administrator to take your role",
-        ));
-    }
-    let mut tx = state.db.begin_write().await?;
-    db::user::set_admin(&mut *tx, target.id, admin).await?;
-    tx.commit().await?;
-    tracing::info!(
-        actor = actor.id,
-        user_id = target.id,
-        admin,
-        "admin role changed from the browser"
-    );
     db::admin::admins(&state.db.reader, ADMINS_SHOWN).await
 }
 

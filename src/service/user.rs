@@ -313,14 +313,36 @@ pub async fn find_by_name(state: &AppState, username: &str) -> AppResult<UserRec
         .ok_or(AppError::NotFound(Entity::Profile))
 }
 
-/// Grants or takes back the admin role.
+/// Who changes someone's admin role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Granter {
+    /// The operator, at the command line (`quire user create --admin`, `quire user promote`).
+    Operator,
+    /// An administrator in the browser (`service::admin::set_admin` has checked them).
+    Admin(i64),
+}
+
+/// Grants or takes back the admin role of `username`: the one path that changes it. An
+/// administrator cannot take the role from themselves (so one administrator is always left);
+/// the operator can.
 #[tracing::instrument(skip(state))]
-pub async fn set_admin(state: &AppState, username: &str, admin: bool) -> AppResult<UserRecord> {
+pub async fn set_admin(
+    state: &AppState,
+    by: Granter,
+    username: &str,
+    admin: bool,
+) -> AppResult<UserRecord> {
     let user = find_by_name(state, username).await?;
+    if by == Granter::Admin(user.id) && !admin {
+        return Err(AppError::validation(
+            "username",
+            "is you: ask another administrator to take your role",
+        ));
+    }
     let mut tx = state.db.begin_write().await?;
     db::user::set_admin(&mut *tx, user.id, admin).await?;
     tx.commit().await?;
-    tracing::info!(user_id = user.id, admin, "admin role changed");
+    tracing::info!(user_id = user.id, admin, ?by, "admin role changed");
     Ok(UserRecord {
         is_admin: admin,
         ..user

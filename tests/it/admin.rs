@@ -22,9 +22,14 @@ async fn app_with_admin() -> (TestApp, String, String) {
 async fn admin_app(app: TestApp) -> (TestApp, String, String) {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
-    quire::service::user::set_admin(&app.state, "alice", true)
-        .await
-        .expect("promote");
+    quire::service::user::set_admin(
+        &app.state,
+        quire::service::user::Granter::Operator,
+        "alice",
+        true,
+    )
+    .await
+    .expect("promote");
     (app, alice, bob)
 }
 
