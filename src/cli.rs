@@ -211,7 +211,9 @@ async fn user_command(state: &AppState, command: UserCommand) -> anyhow::Result<
                 email,
                 password: password.clone(),
             };
-            let created = user::register(state, "cli", new).await.map_err(failed)?;
+            let created = user::register(state, &crate::client_ip::ClientKey::operator(), new)
+                .await
+                .map_err(failed)?;
             if admin {
                 user::set_admin(state, user::Granter::Operator, &created.username, true)
                     .await

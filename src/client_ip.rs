@@ -17,9 +17,9 @@ use axum::extract::{ConnectInfo, FromRequestParts, Request};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 
-/// The address a request came from; `None` for a request that came without a socket (the
-/// in-process router tests).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The address a request came from; `None` (the default) for a request that came without a
+/// socket (the in-process router tests).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ClientIp(pub Option<IpAddr>);
 
 impl ClientIp {
@@ -32,17 +32,55 @@ impl ClientIp {
         Self(peer.map(|peer| forwarded_client(peer, request.headers(), trusted)))
     }
 
+    /// The client a request's extensions name (`http::edge` puts it there), or the default
+    /// for one that came without a socket.
+    pub fn of_extensions(extensions: &axum::http::Extensions) -> Self {
+        extensions.get::<Self>().copied().unwrap_or_default()
+    }
+
     /// What rate limits count against: an IPv4 address, an IPv6 /64 (`2001:db8:0:1::/64`), or
     /// `local` without a socket.
-    pub fn limit_key(self) -> String {
-        match self.0 {
+    pub fn limit_key(self) -> ClientKey {
+        ClientKey(match self.0 {
             Some(IpAddr::V4(v4)) => v4.to_string(),
             Some(IpAddr::V6(v6)) => {
                 let prefix = u128::from(v6) & !(u128::MAX >> 64);
                 format!("{}/64", Ipv6Addr::from(prefix))
             }
             None => "local".to_owned(),
-        }
+        })
+    }
+}
+
+/// A client as rate limits count it (`ClientIp::limit_key`), or the operator's command line.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientKey(String);
+
+impl ClientKey {
+    /// The operator, at the command line (`quire user create`).
+    pub fn operator() -> Self {
+        Self::named("cli")
+    }
+
+    /// A client that is not an address: a tool's or a test's own name.
+    pub fn named(name: &str) -> Self {
+        Self(name.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ClientKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<&str> for ClientKey {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

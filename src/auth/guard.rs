@@ -21,7 +21,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::limiter::Limiter;
+use super::limiter::{Key, Limiter};
+use crate::client_ip::ClientKey;
 use crate::error::{AppError, AppResult};
 
 /// Failures an address may have before its back-off starts.
@@ -63,15 +64,15 @@ impl SignInGuard {
 
     /// Refuses an attempt by `client` on `account` with 429 while the address backs off, or
     /// while the account is guarded and this address has failed on it too often.
-    pub fn check(&self, client: &str, account: &str) -> AppResult<()> {
+    pub fn check(&self, client: &ClientKey, account: &str) -> AppResult<()> {
         self.check_at(client, account, Instant::now())
     }
 
-    fn check_at(&self, client: &str, account: &str, now: Instant) -> AppResult<()> {
+    fn check_at(&self, client: &ClientKey, account: &str, now: Instant) -> AppResult<()> {
         if !self.on {
             return Ok(());
         }
-        let last = lock(&self.addresses).get(client).copied();
+        let last = lock(&self.addresses).get(client.as_str()).copied();
         if let Some((failures, last)) = last
             && now.duration_since(last) < FORGIVE
             && let Some(wait) = backoff(failures)
@@ -83,8 +84,8 @@ impl SignInGuard {
                 });
             }
         }
-        if self.accounts.refusal(account).is_some()
-            && let Some(refused) = self.pairs.refusal(&pair(account, client))
+        if self.accounts.refusal(Key::Account(account)).is_some()
+            && let Some(refused) = self.pairs.refusal(Key::AccountFrom { account, client })
         {
             return Err(refused);
         }
@@ -92,32 +93,30 @@ impl SignInGuard {
     }
 
     /// Counts a wrong password (or an unknown email) from `client` for `account`.
-    pub fn failed(&self, client: &str, account: &str) {
+    pub fn failed(&self, client: &ClientKey, account: &str) {
         self.failed_at(client, account, Instant::now());
     }
 
-    fn failed_at(&self, client: &str, account: &str, now: Instant) {
+    fn failed_at(&self, client: &ClientKey, account: &str, now: Instant) {
         if !self.on {
             return;
         }
         {
             let mut addresses = lock(&self.addresses);
-            if addresses.len() >= MAX_KEYS && !addresses.contains_key(client) {
+            if addresses.len() >= MAX_KEYS && !addresses.contains_key(client.as_str()) {
                 make_room(&mut addresses, now);
             }
-            let entry = addresses.entry(client.to_owned()).or_insert((0, now));
+            let entry = addresses
+                .entry(client.as_str().to_owned())
+                .or_insert((0, now));
             if now.duration_since(entry.1) >= FORGIVE {
                 entry.0 = 0;
             }
             *entry = (entry.0.saturating_add(1), now);
         }
-        self.accounts.record(account);
-        self.pairs.record(&pair(account, client));
+        self.accounts.record(Key::Account(account));
+        self.pairs.record(Key::AccountFrom { account, client });
     }
-}
-
-fn pair(account: &str, client: &str) -> String {
-    format!("{account}\n{client}")
 }
 
 /// The wait after the last of `failures`, once the free ones are spent.
@@ -152,6 +151,10 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 mod tests {
     use super::*;
 
+    fn c(name: &str) -> ClientKey {
+        ClientKey::named(name)
+    }
+
     fn refused(result: AppResult<()>) -> Option<u64> {
         match result {
             Err(AppError::TooManyRequests { retry_after_secs }) => Some(retry_after_secs),
@@ -165,27 +168,27 @@ mod tests {
         let guard = SignInGuard::new(true);
         let t0 = Instant::now();
         for _ in 0..FREE_FAILURES {
-            assert_eq!(refused(guard.check_at("a", "x@y", t0)), None);
-            guard.failed_at("a", "x@y", t0);
+            assert_eq!(refused(guard.check_at(&c("a"), "x@y", t0)), None);
+            guard.failed_at(&c("a"), "x@y", t0);
         }
         // The free failures are spent: the next one is allowed at once, then it doubles.
-        assert_eq!(refused(guard.check_at("a", "x@y", t0)), None);
-        guard.failed_at("a", "x@y", t0);
-        assert_eq!(refused(guard.check_at("a", "other@y", t0)), Some(1));
+        assert_eq!(refused(guard.check_at(&c("a"), "x@y", t0)), None);
+        guard.failed_at(&c("a"), "x@y", t0);
+        assert_eq!(refused(guard.check_at(&c("a"), "other@y", t0)), Some(1));
         let t1 = t0 + Duration::from_secs(1);
-        assert_eq!(refused(guard.check_at("a", "x@y", t1)), None);
-        guard.failed_at("a", "x@y", t1);
-        assert_eq!(refused(guard.check_at("a", "x@y", t1)), Some(2));
+        assert_eq!(refused(guard.check_at(&c("a"), "x@y", t1)), None);
+        guard.failed_at(&c("a"), "x@y", t1);
+        assert_eq!(refused(guard.check_at(&c("a"), "x@y", t1)), Some(2));
         // Other addresses are not slowed.
-        assert_eq!(refused(guard.check_at("b", "x@y", t1)), None);
+        assert_eq!(refused(guard.check_at(&c("b"), "x@y", t1)), None);
         // Far along, the wait stops growing; an hour after the last failure, all is forgiven.
         let mut t = t1;
         for _ in 0..30 {
             t += MAX_BACKOFF;
-            guard.failed_at("a", "x@y", t);
+            guard.failed_at(&c("a"), "x@y", t);
         }
-        assert_eq!(refused(guard.check_at("a", "x@y", t)), Some(600));
-        assert_eq!(refused(guard.check_at("a", "x@y", t + FORGIVE)), None);
+        assert_eq!(refused(guard.check_at(&c("a"), "x@y", t)), Some(600));
+        assert_eq!(refused(guard.check_at(&c("a"), "x@y", t + FORGIVE)), None);
     }
 
     #[test]
@@ -194,18 +197,18 @@ mod tests {
         let t0 = Instant::now();
         // Fifty failures from fifty addresses (none of them backing off).
         for i in 0..ACCOUNT_FAILURES {
-            guard.failed_at(&format!("bot{i}"), "owner@y", t0);
+            guard.failed_at(&c(&format!("bot{i}")), "owner@y", t0);
         }
         // The owner's address never failed: it is let through.
-        assert_eq!(refused(guard.check_at("home", "owner@y", t0)), None);
+        assert_eq!(refused(guard.check_at(&c("home"), "owner@y", t0)), None);
         // An address that failed on it is refused once it failed three times in the hour.
         for _ in 0..GUARDED_FAILURES - 1 {
-            guard.failed_at("bot0", "owner@y", t0);
+            guard.failed_at(&c("bot0"), "owner@y", t0);
         }
-        assert!(refused(guard.check_at("bot0", "owner@y", t0)).is_some());
-        assert_eq!(refused(guard.check_at("bot1", "owner@y", t0)), None);
+        assert!(refused(guard.check_at(&c("bot0"), "owner@y", t0)).is_some());
+        assert_eq!(refused(guard.check_at(&c("bot1"), "owner@y", t0)), None);
         // Other accounts are not guarded.
-        assert_eq!(refused(guard.check_at("bot0", "else@y", t0)), None);
+        assert_eq!(refused(guard.check_at(&c("bot0"), "else@y", t0)), None);
     }
 
     #[test]
@@ -213,9 +216,9 @@ mod tests {
         let guard = SignInGuard::new(false);
         let t0 = Instant::now();
         for _ in 0..100 {
-            guard.failed_at("a", "x@y", t0);
+            guard.failed_at(&c("a"), "x@y", t0);
         }
-        assert_eq!(refused(guard.check_at("a", "x@y", t0)), None);
+        assert_eq!(refused(guard.check_at(&c("a"), "x@y", t0)), None);
         assert!(lock(&guard.addresses).is_empty());
     }
 
@@ -224,13 +227,13 @@ mod tests {
         let guard = SignInGuard::new(true);
         let t0 = Instant::now();
         for _ in 0..FREE_FAILURES + 3 {
-            guard.failed_at("attacker", "x@y", t0);
+            guard.failed_at(&c("attacker"), "x@y", t0);
         }
         for i in 0..MAX_KEYS + 10 {
-            guard.failed_at(&format!("ip{i}"), "x@y", t0);
+            guard.failed_at(&c(&format!("ip{i}")), "x@y", t0);
         }
         assert!(lock(&guard.addresses).len() <= MAX_KEYS);
         // The address that was backing off is still remembered.
-        assert!(refused(guard.check_at("attacker", "z@y", t0)).is_some());
+        assert!(refused(guard.check_at(&c("attacker"), "z@y", t0)).is_some());
     }
 }

@@ -6,9 +6,52 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::client_ip::ClientKey;
 use crate::error::{AppError, AppResult};
 
 const MAX_KEYS: usize = 100_000;
+
+/// What a limiter counts against. Each kind is written the same way everywhere (`Display`),
+/// so two callers counting "the same thing" always share a count, and two kinds never do.
+#[derive(Clone, Copy, Debug)]
+pub enum Key<'a> {
+    /// A client address.
+    Client(&'a ClientKey),
+    /// A signed-in account.
+    User(i64),
+    /// An account's changes of email or password.
+    Settings(i64),
+    /// An authentication attempt (`what`: `register` or `login`) on `account` from `client`.
+    Attempt {
+        what: &'a str,
+        account: &'a str,
+        client: &'a ClientKey,
+    },
+    /// An account being signed in to (`auth::guard`), from anywhere.
+    Account(&'a str),
+    /// An account being signed in to from one client (`auth::guard`).
+    AccountFrom {
+        account: &'a str,
+        client: &'a ClientKey,
+    },
+}
+
+impl std::fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Client(client) => write!(f, "ip:{client}"),
+            Self::User(id) => write!(f, "user:{id}"),
+            Self::Settings(id) => write!(f, "settings:{id}"),
+            Self::Attempt {
+                what,
+                account,
+                client,
+            } => write!(f, "{what}:{account}\n{client}"),
+            Self::Account(account) => f.write_str(account),
+            Self::AccountFrom { account, client } => write!(f, "{account}\n{client}"),
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct Limiter {
@@ -28,8 +71,8 @@ impl Limiter {
     }
 
     /// Counts one attempt for `key`, or refuses it with the time left in the window.
-    pub fn attempt(&self, key: &str) -> AppResult<()> {
-        self.attempt_at(key, Instant::now())
+    pub fn attempt(&self, key: Key<'_>) -> AppResult<()> {
+        self.attempt_at(&key.to_string(), Instant::now())
     }
 
     fn attempt_at(&self, key: &str, now: Instant) -> AppResult<()> {
@@ -38,13 +81,13 @@ impl Limiter {
 
     /// Counts one event for `key` (a failed attempt, say) without refusing it: what `refusal`
     /// then reads.
-    pub fn record(&self, key: &str) {
-        let _ = self.count_at(key, Instant::now(), false);
+    pub fn record(&self, key: Key<'_>) {
+        let _ = self.count_at(&key.to_string(), Instant::now(), false);
     }
 
     /// The refusal `attempt` would give `key` now, without counting anything.
-    pub fn refusal(&self, key: &str) -> Option<AppError> {
-        self.refusal_at(key, Instant::now())
+    pub fn refusal(&self, key: Key<'_>) -> Option<AppError> {
+        self.refusal_at(&key.to_string(), Instant::now())
     }
 
     fn refusal_at(&self, key: &str, now: Instant) -> Option<AppError> {
@@ -139,24 +182,24 @@ mod tests {
     #[test]
     fn recorded_events_are_refused_only_when_asked() {
         let limiter = Limiter::new(2, Duration::from_secs(60));
-        assert_eq!(limiter.refusal("k"), None);
-        limiter.record("k");
-        assert_eq!(limiter.refusal("k"), None);
-        limiter.record("k");
-        limiter.record("k");
+        assert_eq!(limiter.refusal(Key::User(1)), None);
+        limiter.record(Key::User(1));
+        assert_eq!(limiter.refusal(Key::User(1)), None);
+        limiter.record(Key::User(1));
+        limiter.record(Key::User(1));
         assert!(matches!(
-            limiter.refusal("k"),
+            limiter.refusal(Key::User(1)),
             Some(AppError::TooManyRequests { .. })
         ));
-        assert!(limiter.attempt("k").is_err());
-        assert_eq!(limiter.refusal("other"), None);
+        assert!(limiter.attempt(Key::User(1)).is_err());
+        assert_eq!(limiter.refusal(Key::User(2)), None);
     }
 
     #[test]
     fn zero_means_no_limit() {
         let limiter = Limiter::new(0, Duration::from_secs(60));
         for _ in 0..1000 {
-            limiter.attempt("k").unwrap();
+            limiter.attempt(Key::User(1)).unwrap();
         }
         assert!(limiter.is_empty());
     }

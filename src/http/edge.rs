@@ -12,7 +12,7 @@ use tracing::Instrument;
 use super::headers::{CspNonce, HeaderPolicy};
 use super::policy;
 use super::tracking::Tracking;
-use crate::auth::limiter::Limiter;
+use crate::auth::limiter::{Key, Limiter};
 use crate::client_ip::{ClientIp, TrustedProxies};
 use crate::error::AppError;
 use crate::metrics::Metrics;
@@ -100,12 +100,9 @@ fn refuse_write(limiter: &Limiter, request: &Request) -> Option<Response> {
     if !policy::is_write(request.method(), request.uri().path()) {
         return None;
     }
-    let client = request
-        .extensions()
-        .get::<ClientIp>()
-        .map_or_else(|| "local".to_owned(), |c| c.limit_key());
-    let error = limiter.attempt(&format!("ip:{client}")).err()?;
-    tracing::warn!(client, path = request.uri().path(), "write rate limit");
+    let client = ClientIp::of_extensions(request.extensions()).limit_key();
+    let error = limiter.attempt(Key::Client(&client)).err()?;
+    tracing::warn!(%client, path = request.uri().path(), "write rate limit");
     Some(refuse(policy::is_api(request.uri().path()), error))
 }
 

@@ -5,21 +5,22 @@ use leptos::prelude::use_context;
 use tower_sessions::Session;
 
 use crate::auth::session;
-use crate::client_ip::ClientIp;
+use crate::client_ip::{ClientIp, ClientKey};
 use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
 /// The state, the client address (for rate limits) and the session of this request.
-pub async fn parts() -> AppResult<(AppState, String, Session)> {
+pub async fn parts() -> AppResult<(AppState, ClientKey, Session)> {
     let state = use_context::<AppState>().ok_or_else(|| {
         tracing::error!("AppState is missing from the server-function context");
         AppError::Internal
     })?;
-    // Set by `http::edge` for every request (`local` without a socket, in in-process tests).
+    // Set by `http::edge` for every request (the default without a socket, in in-process tests).
     let client = leptos_axum::extract::<ClientIp>()
         .await
-        .map_or_else(|_| "local".to_owned(), ClientIp::limit_key);
+        .unwrap_or_default()
+        .limit_key();
     let session = leptos_axum::extract::<Session>().await.map_err(|e| {
         tracing::error!(error = %e, "the session layer is missing");
         AppError::Internal

@@ -2,6 +2,8 @@
 
 use sqlx::SqliteConnection;
 
+use crate::auth::limiter::Key;
+use crate::client_ip::ClientKey;
 use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::model::article::{
@@ -207,14 +209,14 @@ pub async fn save(
 pub async fn preview(
     state: &AppState,
     user_id: i64,
-    client: &str,
+    client: &ClientKey,
     body: String,
 ) -> AppResult<SafeHtml> {
     state
         .preview_limiter
-        .attempt(&format!("ip:{client}"))
-        .and_then(|()| state.preview_limiter.attempt(&format!("user:{user_id}")))
-        .inspect_err(|_| tracing::warn!(client, user_id, "preview rate limit"))?;
+        .attempt(Key::Client(client))
+        .and_then(|()| state.preview_limiter.attempt(Key::User(user_id)))
+        .inspect_err(|_| tracing::warn!(%client, user_id, "preview rate limit"))?;
     if body.len() > BODY_MAX_BYTES {
         return Err(AppError::validation("body", "is too long to preview"));
     }

@@ -1,5 +1,10 @@
 //! The service layer (ssr-only): every use case, with its authorisation, validation and
 //! transaction. Server functions and REST handlers are thin adapters over these functions.
+//!
+//! One module per domain: `article` (write, edit, delete, read, list, favorite), `comment`,
+//! `profile` (read, follow), `tag`, `search`, `user` (accounts, sign-in, settings, the admin
+//! role), `token` (the REST API's tokens), `admin` (the admin pages) and `stats` (`/metrics`
+//! totals).
 
 pub mod admin;
 pub mod article;
@@ -20,7 +25,7 @@ use crate::model::page::PAGE_SIZE;
 pub(crate) fn count_write(state: &crate::state::AppState, user_id: i64) -> AppResult<()> {
     state
         .write_account_limiter
-        .attempt(&format!("user:{user_id}"))
+        .attempt(crate::auth::limiter::Key::User(user_id))
 }
 
 /// `(limit, offset)` of page `page` (1-based) of a list, `PAGE_SIZE` a page; a page outside

@@ -1,6 +1,8 @@
 //! Search: articles by relevance over title, description, body and tags (FTS5), and the
 //! authors whose username or bio match. Any text a user types is a valid query.
 
+use crate::auth::limiter::Key;
+use crate::client_ip::ClientKey;
 use crate::db;
 use crate::db::search::{HIT_END, HIT_START, Index, RANKED_MAX};
 use crate::error::AppResult;
@@ -56,7 +58,7 @@ pub struct Found {
 /// keep the server busy. Empty text costs nothing and is not counted.
 pub async fn search_range(
     state: &AppState,
-    client: &str,
+    client: &ClientKey,
     viewer: Option<i64>,
     text: &str,
     limit: i64,
@@ -82,8 +84,8 @@ pub async fn search_range(
     }
     state
         .search_limiter
-        .attempt(&format!("ip:{client}"))
-        .inspect_err(|_| tracing::warn!(client, "search rate limit"))?;
+        .attempt(Key::Client(client))
+        .inspect_err(|_| tracing::warn!(%client, "search rate limit"))?;
     let mut tx = state.db.reader.begin().await?;
     found.authors = db::search::authors(&mut *tx, text, viewer, AUTHORS_SHOWN).await?;
     let Some(fts) = fts_query(text) else {
@@ -173,7 +175,7 @@ impl Matches {
 /// Page `page` (1-based) of a search, `PAGE_SIZE` articles a page.
 pub async fn search(
     state: &AppState,
-    client: &str,
+    client: &ClientKey,
     viewer: Option<i64>,
     text: &str,
     page: u32,

@@ -1,6 +1,8 @@
 //! Accounts: sign up, sign in, settings and password change.
 
+use crate::auth::limiter::Key;
 use crate::auth::password::is_common;
+use crate::client_ip::ClientKey;
 use crate::db::{self, user::UserRecord, user::UserWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
 use crate::model::user::{Credentials, NewUser, SettingsPatch};
@@ -49,20 +51,22 @@ pub struct SettingsOutcome {
 /// keyed on both, so no one can use up another address's attempts), and for sign-ins the
 /// failures' back-off and guard (`auth::guard`). Refusals are logged with the client's
 /// address, never the account: a mistyped password can be in its place.
-fn limit(state: &AppState, what: &str, client: &str, account: &str) -> AppResult<()> {
+fn limit(state: &AppState, what: &str, client: &ClientKey, account: &str) -> AppResult<()> {
     state
         .ip_limiter
-        .attempt(&format!("ip:{client}"))
+        .attempt(Key::Client(client))
         .and_then(|()| {
-            state
-                .account_limiter
-                .attempt(&format!("{what}:{account}\n{client}"))
+            state.account_limiter.attempt(Key::Attempt {
+                what,
+                account,
+                client,
+            })
         })
         .and_then(|()| match what {
             "login" => state.sign_in_guard.check(client, account),
             _ => Ok(()),
         })
-        .inspect_err(|_| tracing::warn!(client, what, "authentication rate limit"))
+        .inspect_err(|_| tracing::warn!(%client, what, "authentication rate limit"))
 }
 
 /// Checks that `password` is the current password of `user`, proven again while signed in
@@ -76,8 +80,8 @@ async fn prove_password(
     password: &str,
     (field, wrong): (&str, &str),
 ) -> AppResult<()> {
-    let key = format!("user:{}", user.id);
-    if let Some(refused) = state.password_proofs.refusal(&key) {
+    let key = Key::User(user.id);
+    if let Some(refused) = state.password_proofs.refusal(key) {
         tracing::warn!(user_id = user.id, "password confirmation rate limit");
         return Err(refused);
     }
@@ -88,7 +92,7 @@ async fn prove_password(
     {
         return Ok(());
     }
-    state.password_proofs.record(&key);
+    state.password_proofs.record(key);
     tracing::info!(user_id = user.id, "password confirmation refused");
     Err(AppError::validation(field, wrong))
 }
@@ -104,7 +108,7 @@ fn check_not_common(state: &AppState, password: &str) -> AppResult<()> {
 }
 
 #[tracing::instrument(skip_all, fields(username = %new.username))]
-pub async fn register(state: &AppState, client: &str, new: NewUser) -> AppResult<UserRecord> {
+pub async fn register(state: &AppState, client: &ClientKey, new: NewUser) -> AppResult<UserRecord> {
     let new = new.normalized();
     limit(state, "register", client, &new.email)?;
     new.validate()?;
@@ -147,7 +151,7 @@ pub async fn register(state: &AppState, client: &str, new: NewUser) -> AppResult
 #[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
-    client: &str,
+    client: &ClientKey,
     credentials: Credentials,
 ) -> AppResult<UserRecord> {
     let credentials = credentials.normalized();
@@ -166,7 +170,7 @@ pub async fn login(
         }
         _ => {
             state.sign_in_guard.failed(client, &credentials.email);
-            tracing::info!(client, "sign-in refused: invalid credentials");
+            tracing::info!(%client, "sign-in refused: invalid credentials");
             Err(AppError::InvalidCredentials)
         }
     }
@@ -220,9 +224,7 @@ pub async fn update_settings(
     let email_changes = patch.email != current.email;
     let password_changes = patch.new_password().is_some();
     if email_changes || password_changes {
-        state
-            .account_limiter
-            .attempt(&format!("settings:{user_id}"))?;
+        state.account_limiter.attempt(Key::Settings(user_id))?;
     }
     let given = !patch.current_password.is_empty();
     if requester.needs_current_password(email_changes, password_changes)

@@ -20,7 +20,7 @@ fn new_user(username: &str, email: &str, password: &str) -> NewUser {
 async fn sign_up(app: &TestApp, name: &str) -> quire::db::user::UserRecord {
     user::register(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         new_user(name, &format!("{name}@example.test"), PASSWORD),
     )
     .await
@@ -57,7 +57,7 @@ async fn register_stores_a_normalised_account_with_an_argon2id_hash() {
     let app = TestApp::new().await;
     let alice = user::register(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         new_user(" alice ", " Alice@Example.TEST", PASSWORD),
     )
     .await
@@ -83,7 +83,7 @@ async fn usernames_and_emails_are_unique_whatever_their_case() {
     sign_up(&app, "alice").await;
     let err = user::register(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         new_user("Alice", "ALICE@example.test", PASSWORD),
     )
     .await
@@ -146,9 +146,13 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
         ),
     ];
     for (username, email, password, field, message) in cases {
-        let err = user::register(&app.state, "t", new_user(username, email, password))
-            .await
-            .unwrap_err();
+        let err = user::register(
+            &app.state,
+            &quire::client_ip::ClientKey::named("t"),
+            new_user(username, email, password),
+        )
+        .await
+        .unwrap_err();
         assert_eq!(err.status(), 422);
         assert_eq!(
             fields(err).get(field),
@@ -157,9 +161,13 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
         );
     }
     let long = "x".repeat(129);
-    let err = user::register(&app.state, "t", new_user("alice", "a@b.co", &long))
-        .await
-        .unwrap_err();
+    let err = user::register(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        new_user("alice", "a@b.co", &long),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         fields(err).get("password"),
         ["is too long (maximum is 128 characters)"]
@@ -167,7 +175,7 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
     // 64 characters is fine.
     user::register(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         new_user("alice", "a@b.co", &"k".repeat(64)),
     )
     .await
@@ -177,21 +185,33 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
 #[tokio::test]
 async fn common_passwords_are_refused_unless_switched_off() {
     let on = TestApp::with_config(|c| c.common_passwords = true).await;
-    let err = user::register(&on.state, "t", new_user("alice", "a@b.co", "password123"))
-        .await
-        .unwrap_err();
+    let err = user::register(
+        &on.state,
+        &quire::client_ip::ClientKey::named("t"),
+        new_user("alice", "a@b.co", "password123"),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         fields(err).get("password"),
         ["is too common; choose one that is harder to guess"]
     );
-    user::register(&on.state, "t", new_user("alice", "a@b.co", PASSWORD))
-        .await
-        .unwrap();
+    user::register(
+        &on.state,
+        &quire::client_ip::ClientKey::named("t"),
+        new_user("alice", "a@b.co", PASSWORD),
+    )
+    .await
+    .unwrap();
 
     let off = TestApp::with_config(|c| c.common_passwords = false).await;
-    user::register(&off.state, "t", new_user("alice", "a@b.co", "password123"))
-        .await
-        .unwrap();
+    user::register(
+        &off.state,
+        &quire::client_ip::ClientKey::named("t"),
+        new_user("alice", "a@b.co", "password123"),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -200,7 +220,7 @@ async fn login_accepts_the_right_password_in_any_email_case() {
     let alice = sign_up(&app, "alice").await;
     let signed_in = user::login(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         credentials(" ALICE@example.test ", PASSWORD),
     )
     .await
@@ -214,19 +234,27 @@ async fn login_refuses_wrong_password_and_unknown_email_alike() {
     sign_up(&app, "alice").await;
     let wrong = user::login(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         credentials("alice@example.test", "wrong password"),
     )
     .await
     .unwrap_err();
-    let unknown = user::login(&app.state, "t", credentials("bob@example.test", PASSWORD))
-        .await
-        .unwrap_err();
+    let unknown = user::login(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        credentials("bob@example.test", PASSWORD),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(wrong, AppError::InvalidCredentials);
     assert_eq!(unknown, wrong);
-    let blank = user::login(&app.state, "t", credentials("", ""))
-        .await
-        .unwrap_err();
+    let blank = user::login(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        credentials("", ""),
+    )
+    .await
+    .unwrap_err();
     assert_eq!(blank.status(), 422);
 }
 
@@ -263,17 +291,33 @@ async fn a_hash_with_older_parameters_is_replaced_at_the_next_sign_in() {
 
     // A wrong password leaves it as it is.
     let wrong = credentials("alice@example.test", "not the password");
-    assert!(user::login(&app.state, "t", wrong).await.is_err());
+    assert!(
+        user::login(&app.state, &quire::client_ip::ClientKey::named("t"), wrong)
+            .await
+            .is_err()
+    );
     assert_eq!(stored().await, older);
     // The right one signs in and stores today's hash, which still takes the password.
     let right = || credentials("alice@example.test", PASSWORD);
-    user::login(&app.state, "t", right()).await.unwrap();
+    user::login(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        right(),
+    )
+    .await
+    .unwrap();
     let upgraded = stored().await;
     assert!(
         upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{upgraded}"
     );
-    user::login(&app.state, "t", right()).await.unwrap();
+    user::login(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        right(),
+    )
+    .await
+    .unwrap();
     assert_eq!(stored().await, upgraded, "a current hash is kept");
 }
 
@@ -352,9 +396,13 @@ async fn changing_the_email_needs_the_current_password() {
     user::update_settings(&app.state, alice.id, patch, Requester::Session)
         .await
         .unwrap();
-    user::login(&app.state, "t", credentials("new@example.test", PASSWORD))
-        .await
-        .unwrap();
+    user::login(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        credentials("new@example.test", PASSWORD),
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -363,9 +411,13 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
     // Two browsers signed in.
     app.register("alice").await;
     app.login("alice").await;
-    let alice = user::login(&app.state, "t", credentials("alice@example.test", PASSWORD))
-        .await
-        .unwrap();
+    let alice = user::login(
+        &app.state,
+        &quire::client_ip::ClientKey::named("t"),
+        credentials("alice@example.test", PASSWORD),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         quire::db::session::count_for_user(&app.state.db.reader, alice.id)
             .await
@@ -387,14 +439,18 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
         0
     );
     assert_eq!(
-        user::login(&app.state, "t", credentials("alice@example.test", PASSWORD))
-            .await
-            .unwrap_err(),
+        user::login(
+            &app.state,
+            &quire::client_ip::ClientKey::named("t"),
+            credentials("alice@example.test", PASSWORD)
+        )
+        .await
+        .unwrap_err(),
         AppError::InvalidCredentials
     );
     user::login(
         &app.state,
-        "t",
+        &quire::client_ip::ClientKey::named("t"),
         credentials("alice@example.test", "an entirely new passphrase"),
     )
     .await

@@ -338,7 +338,7 @@ impl TestApp {
     pub async fn sign_up(&self, name: &str) -> i64 {
         quire::service::user::register(
             &self.state,
-            "t",
+            &quire::client_ip::ClientKey::named("t"),
             quire::model::user::NewUser {
                 username: name.into(),
                 email: format!("{name}@example.test"),
