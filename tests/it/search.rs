@@ -532,7 +532,12 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
 /// Writes an article titled `title` with id 150,000 (slug `far-ahead`), as a blog would after
 /// 150,000 articles: the recent index's window moves past every article before it.
 async fn write_far_ahead(app: &TestApp, author: i64, title: &str) {
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app
+        .state
+        .db
+        .begin_write()
+        .await
+        .expect("a write transaction");
     sqlx::query(
         "insert into articles (id, slug, title, description, body, body_html, author_id,
                                created_at, updated_at)
@@ -544,7 +549,7 @@ async fn write_far_ahead(app: &TestApp, author: i64, title: &str) {
     .execute(&mut *tx)
     .await
     .expect("an article 150,000 ids on");
-    tx.commit().await.unwrap();
+    tx.commit().await.expect("committed");
 }
 
 /// Ids of the articles of the recent index (the newest 100,000) that match `fts`.
@@ -561,7 +566,12 @@ async fn in_recent(app: &TestApp, fts: &str) -> Vec<i64> {
 
 /// FTS5's own check of the recent index against the articles of its window.
 async fn recent_is_sound(app: &TestApp) {
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app
+        .state
+        .db
+        .begin_write()
+        .await
+        .expect("a write transaction");
     sqlx::query(
         "insert into articles_recent_fts (articles_recent_fts, rank)
          values ('integrity-check', 1)",
