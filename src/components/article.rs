@@ -290,10 +290,7 @@ pub fn ArticleFeed(
     let auth = expect_context::<Auth>();
     let articles = Resource::new(
         move || (list.get(), page.get()),
-        |(list, page)| {
-            let (kind, name) = list.to_parts();
-            list_articles(kind.to_owned(), name.to_owned(), page)
-        },
+        |(list, page)| list_articles(list, page),
     );
     view! {
         <Transition fallback=|| view! { <div class="article-preview">"Loading articles..."</div> }>

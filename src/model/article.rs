@@ -69,8 +69,9 @@ pub struct ArticleDraft {
     pub tags: Vec<String>,
 }
 
-/// Which list of articles a page shows.
+/// Which list of articles a page shows. On the wire, two plain values (`ListParts`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ListParts", into = "ListParts")]
 pub enum ArticleList {
     /// Every article: the Global Feed.
     Global,
@@ -81,26 +82,43 @@ pub enum ArticleList {
     FavoritedBy(String),
 }
 
-impl ArticleList {
-    /// The list as two plain form values, `kind` and `name`.
-    pub fn to_parts(&self) -> (&'static str, &str) {
-        match self {
-            Self::Global => ("global", ""),
-            Self::Following => ("following", ""),
-            Self::Tag(t) => ("tag", t),
-            Self::Author(u) => ("author", u),
-            Self::FavoritedBy(u) => ("favorited", u),
+/// How a list travels, in a form or a server function's arguments: two plain values, `kind`
+/// (`global`, `following`, `tag`, `author` or `favorited`) and `name`, the tag or username it
+/// needs.
+#[derive(Serialize, Deserialize)]
+struct ListParts {
+    kind: String,
+    #[serde(default)]
+    name: String,
+}
+
+impl From<ArticleList> for ListParts {
+    fn from(list: ArticleList) -> Self {
+        let (kind, name) = match list {
+            ArticleList::Global => ("global", String::new()),
+            ArticleList::Following => ("following", String::new()),
+            ArticleList::Tag(t) => ("tag", t),
+            ArticleList::Author(u) => ("author", u),
+            ArticleList::FavoritedBy(u) => ("favorited", u),
+        };
+        Self {
+            kind: kind.to_owned(),
+            name,
         }
     }
+}
 
-    pub fn from_parts(kind: &str, name: String) -> Option<Self> {
-        Some(match kind {
+impl TryFrom<ListParts> for ArticleList {
+    type Error = String;
+
+    fn try_from(ListParts { kind, name }: ListParts) -> Result<Self, String> {
+        Ok(match kind.as_str() {
             "global" => Self::Global,
             "following" => Self::Following,
             "tag" => Self::Tag(name),
             "author" => Self::Author(name),
             "favorited" => Self::FavoritedBy(name),
-            _ => return None,
+            _ => return Err(format!("unknown list `{}`", excerpt(&kind, 40))),
         })
     }
 }
@@ -265,13 +283,15 @@ mod tests {
             ArticleList::Author("alice".into()),
             ArticleList::FavoritedBy("bob".into()),
         ] {
-            let (kind, name) = list.to_parts();
+            let parts = serde_json::to_value(&list).unwrap();
+            assert!(parts["kind"].is_string() && parts["name"].is_string());
             assert_eq!(
-                ArticleList::from_parts(kind, name.to_owned()),
-                Some(list.clone())
+                serde_json::from_value::<ArticleList>(parts).ok(),
+                Some(list)
             );
         }
-        assert_eq!(ArticleList::from_parts("everything", String::new()), None);
+        let unknown = serde_json::json!({"kind": "everything", "name": ""});
+        assert!(serde_json::from_value::<ArticleList>(unknown).is_err());
     }
 
     #[test]

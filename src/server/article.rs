@@ -4,24 +4,17 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::model::article::{Article, ArticleSummary, SafeHtml};
+use crate::model::article::{Article, ArticleList, ArticleSummary, SafeHtml};
 use crate::model::page::Page;
 
-/// A page of a list of articles: `kind` is global, following, tag, author or favorited, and
-/// `name` the tag or username it needs.
+/// A page of a list of articles (sent as `kind` and `name`, the list's two plain values).
 #[server(prefix = "/rpc", endpoint = "list_articles")]
 pub async fn list_articles(
-    kind: String,
-    name: String,
+    #[server(flatten)] list: ArticleList,
     page: u32,
 ) -> Result<Page<ArticleSummary>, AppError> {
-    use crate::model::article::ArticleList;
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let list = ArticleList::from_parts(&kind, name).ok_or_else(|| {
-        let kind = crate::error::excerpt(&kind, 40);
-        AppError::BadRequest(format!("unknown list `{kind}`"))
-    })?;
     let viewer = request::viewer(&state, &session).await?;
     crate::service::article::list_for(&state, viewer, list, page).await
 }
