@@ -5,6 +5,13 @@
 //! as the server functions, and write the contract's JSON. Authentication is
 //! `Authorization: Token <token>` only; the session cookie means nothing here, which is also why
 //! these routes need CORS rather than the CSRF check. Every answer is `Cache-Control: no-store`.
+//!
+//! - `articles`: `/api/articles…`: lists and the feed, one article, writing, favorites;
+//!   `comments`: an article's comments; `profiles`: a profile and its follow; `tags`: the most
+//!   used tags; `users`: sign up, sign in, the current user and their settings;
+//! - `extract`: what a handler takes from a request (the token's user, the JSON body, the
+//!   list query), every rejection an `AppError`;
+//! - `wire`: the contract's JSON shapes, sent and read.
 
 mod articles;
 mod comments;

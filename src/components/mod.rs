@@ -1,4 +1,9 @@
 //! Reusable views (shared).
+//!
+//! - `article`: previews, the paged list, pagination, favorite and follow buttons, tags, dates;
+//! - `form`: `.error-messages`, forms checked before they are sent, the sign-in frame;
+//! - `nav`: the navigation bar and the footer;
+//! - `chart`: the admin page's bar chart, as inline SVG.
 
 pub mod article;
 pub mod chart;

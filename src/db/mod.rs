@@ -5,6 +5,12 @@
 //! write transaction starts with `BEGIN IMMEDIATE` so it holds the write lock from its first
 //! statement. Functions here take an executor and never begin transactions; the service layer
 //! owns transactions. Queries use `$N` placeholders, which PostgreSQL shares.
+//!
+//! One module per table or concern, by the same stems as the layers above: `article` (and its
+//! slugs and favorites), `tag`, `comment`, `follow`, `user`, `token`, `session` (also the
+//! tower-sessions store), `search` (the FTS5 indexes), `admin` (the table browser's schema and
+//! pages), `stats` (`/metrics` totals), `maintenance` (the operator's copy, checks and counts)
+//! and `bulk` (the seed's many-rows loaders).
 
 pub mod admin;
 pub mod article;

@@ -1,4 +1,9 @@
 //! Shared data types (server and browser) and their pure validation rules.
+//!
+//! - `article`: articles, drafts, patches, the lists a page shows, tag rules;
+//! - `comment`, `profile`: as others see them; `page`: one page of any list;
+//! - `user`: accounts, sign-up and settings rules; `search`: search results;
+//! - `admin`: the admin pages' figures and table pages.
 
 pub mod admin;
 pub mod article;

@@ -1,4 +1,9 @@
 //! One file per route (shared).
+//!
+//! `home` (`/`, `/tag/:tag`), `article`, `editor`, `profile`, `search`, `settings`, `login`,
+//! `register`, `admin` (`/admin` and its tables) and `not_found` (any other address). Each is
+//! named in `routes::PAGES` and routed by `app`; what they share is in `context` and
+//! `components`, never in another page.
 
 pub mod admin;
 pub mod article;

@@ -2,6 +2,9 @@
 //! HTTP calls; the bodies run on the server and call the service layer. All of them live under
 //! `routes::RPC` (`/rpc`) so that `/api` stays the REST API's; `request` is what their bodies
 //! read of the request (server only).
+//!
+//! One module per domain, as in `service`: `article`, `comment`, `profile`, `tag`, `search`,
+//! `user` (accounts and the session), `admin`.
 
 pub mod admin;
 pub mod article;

@@ -1,4 +1,4 @@
-//! Articles: write, edit, delete, read, list, favorite; popular tags.
+//! Articles: write, edit, delete, read, list, favorite.
 
 use sqlx::SqliteConnection;
 
