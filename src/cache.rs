@@ -25,6 +25,8 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use tokio::sync::Notify;
 
+use crate::model::user::UserId;
+
 /// How long an answer may be served at most, for writes this process did not make.
 pub const TTL: Duration = Duration::from_secs(5);
 /// How long a reader waits for another's render of the same page before rendering it too.
@@ -33,7 +35,7 @@ const WAIT_FOR_RENDER: Duration = Duration::from_secs(10);
 /// Whose answer, to which address (path and query).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
-    pub viewer: Option<i64>,
+    pub viewer: Option<UserId>,
     pub uri: Box<str>,
 }
 
@@ -210,7 +212,7 @@ impl PageCache {
 mod tests {
     use super::*;
 
-    fn key(viewer: Option<i64>, uri: &str) -> Key {
+    fn key(viewer: Option<UserId>, uri: &str) -> Key {
         Key {
             viewer,
             uri: uri.into(),
@@ -228,7 +230,7 @@ mod tests {
         cache.put(page.clone(), 7, 7, (HeaderMap::new(), body(10), None));
         assert_eq!(cache.get(&page, 7).map(|(_, b, _)| b.len()), Some(10));
         // Another viewer or another address is another answer.
-        assert!(cache.get(&key(Some(1), "/"), 7).is_none());
+        assert!(cache.get(&key(Some(UserId(1)), "/"), 7).is_none());
         assert!(cache.get(&key(None, "/?page=2"), 7).is_none());
         // A write: gone, and it stays gone.
         assert!(cache.get(&page, 8).is_none());

@@ -10,6 +10,7 @@ use crate::client_ip::ClientIp;
 use crate::db::article::ArticleFilter;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::normalize_tag;
+use crate::model::user::UserId;
 use crate::service;
 use crate::state::AppState;
 
@@ -33,7 +34,7 @@ fn contract_names(error: AppError) -> AppError {
 
 async fn list_of(
     state: &AppState,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     filter: ArticleFilter,
     query: &ListQuery,
 ) -> AppResult<Json<ArticleListJson>> {

@@ -10,7 +10,7 @@ use super::wire::{LoginRequest, RegisterRequest, UpdateUserRequest, UserEnvelope
 use crate::client_ip::ClientIp;
 use crate::error::AppResult;
 use crate::model::user::{Credentials, NewUser};
-use crate::service::{self, user::Requester};
+use crate::service::{self, user::Channel};
 use crate::state::AppState;
 
 pub async fn register(
@@ -60,10 +60,10 @@ pub async fn update(
 ) -> AppResult<Json<UserEnvelope>> {
     let current = me.user;
     let patch = request.user.into_patch(&current)?;
-    let requester = Requester::Token {
+    let channel = Channel::Token {
         id: me.token_id,
         recent_sign_in: me.token_is_recent,
     };
-    let outcome = service::user::update_settings(&state, current.id, patch, requester).await?;
+    let outcome = service::user::update_settings(&state, current.id, patch, channel).await?;
     Ok(Json(UserEnvelope::new(outcome.user, me.token)))
 }

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::client_ip::ClientKey;
 use crate::error::{AppError, AppResult};
+use crate::model::user::UserId;
 
 const MAX_KEYS: usize = 100_000;
 
@@ -18,9 +19,9 @@ pub enum Key<'a> {
     /// A client address.
     Client(&'a ClientKey),
     /// A signed-in account.
-    User(i64),
+    User(UserId),
     /// An account's changes of email or password.
-    Settings(i64),
+    Settings(UserId),
     /// An authentication attempt (`what`: `register` or `login`) on `account` from `client`.
     Attempt {
         what: &'a str,
@@ -182,24 +183,24 @@ mod tests {
     #[test]
     fn recorded_events_are_refused_only_when_asked() {
         let limiter = Limiter::new(2, Duration::from_secs(60));
-        assert_eq!(limiter.refusal(Key::User(1)), None);
-        limiter.record(Key::User(1));
-        assert_eq!(limiter.refusal(Key::User(1)), None);
-        limiter.record(Key::User(1));
-        limiter.record(Key::User(1));
+        assert_eq!(limiter.refusal(Key::User(UserId(1))), None);
+        limiter.record(Key::User(UserId(1)));
+        assert_eq!(limiter.refusal(Key::User(UserId(1))), None);
+        limiter.record(Key::User(UserId(1)));
+        limiter.record(Key::User(UserId(1)));
         assert!(matches!(
-            limiter.refusal(Key::User(1)),
+            limiter.refusal(Key::User(UserId(1))),
             Some(AppError::TooManyRequests { .. })
         ));
-        assert!(limiter.attempt(Key::User(1)).is_err());
-        assert_eq!(limiter.refusal(Key::User(2)), None);
+        assert!(limiter.attempt(Key::User(UserId(1))).is_err());
+        assert_eq!(limiter.refusal(Key::User(UserId(2))), None);
     }
 
     #[test]
     fn zero_means_no_limit() {
         let limiter = Limiter::new(0, Duration::from_secs(60));
         for _ in 0..1000 {
-            limiter.attempt(Key::User(1)).unwrap();
+            limiter.attempt(Key::User(UserId(1))).unwrap();
         }
         assert!(limiter.is_empty());
     }

@@ -10,6 +10,7 @@ use tower_sessions::Session;
 
 pub use crate::db::session::USER_ID_KEY;
 use crate::error::AppResult;
+use crate::model::user::UserId;
 
 /// When the user signed in (unix seconds): the absolute timeout counts from here.
 const SIGNED_IN_AT: &str = "signed_in_at";
@@ -25,7 +26,7 @@ fn unix_now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-pub async fn sign_in(session: &Session, user_id: i64) -> AppResult<()> {
+pub async fn sign_in(session: &Session, user_id: UserId) -> AppResult<()> {
     session.cycle_id().await?;
     session.insert(USER_ID_KEY, user_id).await?;
     let now = unix_now();
@@ -61,8 +62,8 @@ pub async fn user_id(
     session: &Session,
     idle: Duration,
     absolute: Duration,
-) -> AppResult<Option<i64>> {
-    let Some(user_id) = session.get::<i64>(USER_ID_KEY).await? else {
+) -> AppResult<Option<UserId>> {
+    let Some(user_id) = session.get::<UserId>(USER_ID_KEY).await? else {
         return Ok(None);
     };
     let now = unix_now();

@@ -6,6 +6,7 @@ use super::Db;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::model::article::ArticleSummary;
 use crate::model::profile::Profile;
+use crate::model::user::UserId;
 
 /// Which articles a list shows: every condition that is set must hold (none set: all articles).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,7 +18,7 @@ pub struct ArticleFilter {
     /// A favorite of this user (any case).
     pub favorited_by: Option<String>,
     /// Written by an author this user follows.
-    pub feed_of: Option<i64>,
+    pub feed_of: Option<UserId>,
 }
 
 impl ArticleFilter {
@@ -46,7 +47,7 @@ impl ArticleFilter {
         }
     }
 
-    pub fn feed_of(user_id: i64) -> Self {
+    pub fn feed_of(user_id: UserId) -> Self {
         Self {
             feed_of: Some(user_id),
             ..Self::default()
@@ -97,7 +98,7 @@ impl SummaryRow {
 pub struct ArticleKey {
     pub id: i64,
     pub slug: String,
-    pub author_id: i64,
+    pub author_id: UserId,
 }
 
 /// The columns an article write sets.
@@ -113,7 +114,7 @@ pub struct ArticleWrite<'a> {
 }
 
 /// `select <summary columns> from articles a join users u`, with `viewer`'s flags.
-fn select_summaries(viewer: Option<i64>) -> QueryBuilder<'static, Sqlite> {
+fn select_summaries(viewer: Option<UserId>) -> QueryBuilder<'static, Sqlite> {
     select_summaries_and("", viewer)
 }
 
@@ -121,7 +122,7 @@ fn select_summaries(viewer: Option<i64>) -> QueryBuilder<'static, Sqlite> {
 /// (column expressions ending in a comma), never user text.
 pub(super) fn select_summaries_and(
     extra: &'static str,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> QueryBuilder<'static, Sqlite> {
     let mut q = QueryBuilder::new("");
     push_select_summaries_and(&mut q, extra, viewer);
@@ -132,7 +133,7 @@ pub(super) fn select_summaries_and(
 pub(super) fn push_select_summaries_and(
     q: &mut QueryBuilder<'static, Sqlite>,
     extra: &'static str,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) {
     q.push("select ");
     q.push(extra);
@@ -198,7 +199,7 @@ fn push_filter(q: &mut QueryBuilder<'static, Sqlite>, filter: &ArticleFilter) {
 pub async fn list(
     db: &mut SqliteConnection,
     filter: &ArticleFilter,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<SummaryRow>> {
@@ -284,7 +285,7 @@ pub async fn count(db: &mut SqliteConnection, filter: &ArticleFilter) -> AppResu
 pub async fn find_summary(
     db: &mut SqliteConnection,
     id: i64,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> AppResult<Option<SummaryRow>> {
     let mut q = select_summaries(viewer);
     q.push(" where a.id = ");
@@ -342,7 +343,7 @@ pub async fn slug_taken(
 /// Inserts an article; its slug must be free (the service checks under the same write lock).
 pub async fn insert(
     db: &mut SqliteConnection,
-    author_id: i64,
+    author_id: UserId,
     article: &ArticleWrite<'_>,
     now: &str,
 ) -> AppResult<i64> {
@@ -414,7 +415,7 @@ pub async fn delete(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<()> {
 /// Marks the article a favorite of the user; false if it already was. One statement in a
 /// transaction of its own, so the writer is held for one round trip; a trigger counts it in
 /// `articles.favorites_count`. An article deleted since its id was read is `NotFound`.
-pub async fn add_favorite(db: &Db, user_id: i64, article_id: i64, now: &str) -> AppResult<bool> {
+pub async fn add_favorite(db: &Db, user_id: UserId, article_id: i64, now: &str) -> AppResult<bool> {
     let added = sqlx::query(
         "insert into favorites (user_id, article_id, created_at) values ($1, $2, $3)
          on conflict (user_id, article_id) do nothing",
@@ -435,7 +436,7 @@ pub async fn add_favorite(db: &Db, user_id: i64, article_id: i64, now: &str) -> 
 
 /// Removes the article from the user's favorites; false if it was not one. One statement, as
 /// `add_favorite`.
-pub async fn remove_favorite(db: &Db, user_id: i64, article_id: i64) -> AppResult<bool> {
+pub async fn remove_favorite(db: &Db, user_id: UserId, article_id: i64) -> AppResult<bool> {
     let removed = sqlx::query("delete from favorites where user_id = $1 and article_id = $2")
         .bind(user_id)
         .bind(article_id)
@@ -451,7 +452,7 @@ pub async fn remove_favorite(db: &Db, user_id: i64, article_id: i64) -> AppResul
 
 /// An article to insert (one, or many in a bulk load).
 pub struct NewArticleRow<'a> {
-    pub author_id: i64,
+    pub author_id: UserId,
     pub write: ArticleWrite<'a>,
     pub at: &'a str,
 }

@@ -5,6 +5,7 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use super::BULK_ROWS;
 use crate::error::AppResult;
+use crate::model::user::UserId;
 
 /// Makes sure every tag in `names` exists; returns `(name, id)` for each.
 pub async fn ensure_tags(
@@ -51,7 +52,10 @@ pub async fn link_tags(db: &mut SqliteConnection, links: &[(i64, i64, &str)]) ->
 }
 
 /// Adds favorites `(user id, article id, when)` (a trigger counts them).
-pub async fn add_favorites(db: &mut SqliteConnection, rows: &[(i64, i64, &str)]) -> AppResult<()> {
+pub async fn add_favorites(
+    db: &mut SqliteConnection,
+    rows: &[(UserId, i64, &str)],
+) -> AppResult<()> {
     for chunk in rows.chunks(BULK_ROWS) {
         let mut q =
             QueryBuilder::<Sqlite>::new("insert into favorites (user_id, article_id, created_at) ");
@@ -69,7 +73,7 @@ pub async fn add_favorites(db: &mut SqliteConnection, rows: &[(i64, i64, &str)])
 /// Adds comments `(article id, author id, body, when)`, `BULK_ROWS` to a statement.
 pub async fn insert_comments(
     db: &mut SqliteConnection,
-    rows: &[(i64, i64, String, &str)],
+    rows: &[(i64, UserId, String, &str)],
 ) -> AppResult<()> {
     for chunk in rows.chunks(BULK_ROWS) {
         let mut q = QueryBuilder::<Sqlite>::new(

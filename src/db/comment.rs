@@ -6,6 +6,7 @@ use super::Db;
 use crate::error::AppResult;
 use crate::model::comment::Comment;
 use crate::model::profile::Profile;
+use crate::model::user::UserId;
 
 #[derive(Debug, FromRow)]
 pub struct CommentRow {
@@ -39,8 +40,8 @@ impl CommentRow {
 /// Who may delete a comment: its author, and the author of the article it is on.
 #[derive(Debug, FromRow)]
 pub struct CommentOwners {
-    pub author_id: i64,
-    pub article_author_id: i64,
+    pub author_id: UserId,
+    pub article_author_id: UserId,
 }
 
 const SELECT: &str = "select c.id, c.body, c.created_at, c.updated_at,
@@ -52,7 +53,7 @@ const SELECT: &str = "select c.id, c.body, c.created_at, c.updated_at,
 pub async fn list(
     db: impl SqliteExecutor<'_>,
     article_id: i64,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     limit: i64,
 ) -> AppResult<Vec<CommentRow>> {
     Ok(sqlx::query_as(&format!(
@@ -68,7 +69,7 @@ pub async fn list(
 pub async fn find(
     db: impl SqliteExecutor<'_>,
     id: i64,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
 ) -> AppResult<Option<CommentRow>> {
     Ok(sqlx::query_as(&format!("{SELECT} where c.id = $2"))
         .bind(viewer)
@@ -84,7 +85,7 @@ pub async fn find(
 pub async fn insert(
     db: &Db,
     article_id: i64,
-    author_id: i64,
+    author_id: UserId,
     body: &str,
     now: &str,
 ) -> AppResult<i64> {

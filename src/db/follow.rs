@@ -3,12 +3,13 @@
 use sqlx::SqliteExecutor;
 
 use crate::error::AppResult;
+use crate::model::user::UserId;
 
 /// Starts following; false if the follower already did.
 pub async fn add(
     db: impl SqliteExecutor<'_>,
-    follower_id: i64,
-    followee_id: i64,
+    follower_id: UserId,
+    followee_id: UserId,
     now: &str,
 ) -> AppResult<bool> {
     let done = sqlx::query(
@@ -26,8 +27,8 @@ pub async fn add(
 /// Stops following; false if the follower did not.
 pub async fn remove(
     db: impl SqliteExecutor<'_>,
-    follower_id: i64,
-    followee_id: i64,
+    follower_id: UserId,
+    followee_id: UserId,
 ) -> AppResult<bool> {
     let done = sqlx::query("delete from follows where follower_id = $1 and followee_id = $2")
         .bind(follower_id)
@@ -39,8 +40,8 @@ pub async fn remove(
 
 pub async fn is_following(
     db: impl SqliteExecutor<'_>,
-    follower_id: Option<i64>,
-    followee_id: i64,
+    follower_id: Option<UserId>,
+    followee_id: UserId,
 ) -> AppResult<bool> {
     let found: Option<i64> =
         sqlx::query_scalar("select 1 from follows where follower_id = $1 and followee_id = $2")

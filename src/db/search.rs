@@ -7,6 +7,7 @@ use sqlx::{FromRow, QueryBuilder, SqliteConnection, SqliteExecutor};
 use super::article::{SummaryRow, push_select_summaries_and};
 use crate::error::AppResult;
 use crate::model::profile::Profile;
+use crate::model::user::UserId;
 
 /// Marks around each matched word in a snippet.
 pub const HIT_START: char = '\u{2}';
@@ -74,7 +75,7 @@ pub async fn articles(
     index: Index,
     fts: &str,
     from_id: i64,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     limit: i64,
     offset: i64,
 ) -> AppResult<Vec<HitRow>> {
@@ -134,7 +135,7 @@ struct AuthorRow {
 pub async fn authors(
     db: impl SqliteExecutor<'_>,
     text: &str,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     limit: i64,
 ) -> AppResult<Vec<Profile>> {
     let pattern = format!("%{}%", escape_like(text));

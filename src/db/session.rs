@@ -28,6 +28,7 @@ use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 
 use super::{Db, timestamp};
 use crate::error::AppResult;
+use crate::model::user::UserId;
 
 /// The session key that holds the signed-in user's id (copied into `sessions.user_id`).
 pub const USER_ID_KEY: &str = "user_id";
@@ -202,7 +203,7 @@ pub async fn delete_expired(db: &Db, now: &str) -> AppResult<u64> {
 }
 
 /// Signs a user out everywhere: removes all of their sessions.
-pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> AppResult<u64> {
+pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: UserId) -> AppResult<u64> {
     let done = sqlx::query("delete from sessions where user_id = $1")
         .bind(user_id)
         .execute(db)
@@ -211,7 +212,7 @@ pub async fn delete_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> AppRe
 }
 
 /// How many live sessions a user has (for tests and the admin views).
-pub async fn count_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> AppResult<i64> {
+pub async fn count_for_user(db: impl SqliteExecutor<'_>, user_id: UserId) -> AppResult<i64> {
     Ok(
         sqlx::query_scalar("select count(*) from sessions where user_id = $1")
             .bind(user_id)

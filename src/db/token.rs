@@ -4,10 +4,11 @@ use sqlx::SqliteExecutor;
 
 use super::user::UserRecord;
 use crate::error::AppResult;
+use crate::model::user::UserId;
 
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     token_hash: &[u8],
     now: &str,
     expires_at: &str,
@@ -58,7 +59,7 @@ pub async fn find_owner(
 /// Deletes the user's tokens except `keep`; returns how many went.
 pub async fn delete_for_user(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     keep: Option<i64>,
 ) -> AppResult<u64> {
     Ok(
@@ -74,7 +75,7 @@ pub async fn delete_for_user(
 /// Keeps only the user's `keep` newest tokens.
 pub async fn prune_for_user(
     db: impl SqliteExecutor<'_>,
-    user_id: i64,
+    user_id: UserId,
     keep: i64,
 ) -> AppResult<u64> {
     Ok(sqlx::query(
@@ -98,7 +99,7 @@ pub async fn delete_expired(db: &super::Db, now: &str) -> AppResult<u64> {
 }
 
 /// How many tokens the user holds (for tests and the admin view).
-pub async fn count_for_user(db: impl SqliteExecutor<'_>, user_id: i64) -> AppResult<i64> {
+pub async fn count_for_user(db: impl SqliteExecutor<'_>, user_id: UserId) -> AppResult<i64> {
     Ok(
         sqlx::query_scalar("select count(*) from api_tokens where user_id = $1")
             .bind(user_id)

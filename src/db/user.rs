@@ -3,12 +3,12 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::error::AppResult;
-use crate::model::user::SessionUser;
+use crate::model::user::{SessionUser, UserId};
 
 /// A user row, password hash included: it never leaves the db and service layers.
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub username: String,
     pub email: String,
     pub password_hash: String,
@@ -44,7 +44,7 @@ pub async fn insert(
     user: &UserWrite<'_>,
     password_hash: &str,
     now: &str,
-) -> AppResult<i64> {
+) -> AppResult<UserId> {
     let id = sqlx::query_scalar(
         "insert into users (username, email, password_hash, bio, image, created_at, updated_at)
          values ($1, $2, $3, $4, $5, $6, $6)
@@ -61,7 +61,7 @@ pub async fn insert(
     Ok(id)
 }
 
-pub async fn find_by_id(db: impl SqliteExecutor<'_>, id: i64) -> AppResult<Option<UserRecord>> {
+pub async fn find_by_id(db: impl SqliteExecutor<'_>, id: UserId) -> AppResult<Option<UserRecord>> {
     Ok(
         sqlx::query_as(&format!("select {COLUMNS} from users where id = $1"))
             .bind(id)
@@ -100,7 +100,7 @@ pub async fn find_by_email(
 pub async fn username_taken(
     db: impl SqliteExecutor<'_>,
     username: &str,
-    except: Option<i64>,
+    except: Option<UserId>,
 ) -> AppResult<bool> {
     let found: Option<i64> = sqlx::query_scalar(
         "select id from users where lower(username) = lower($1) and ($2 is null or id <> $2)",
@@ -116,7 +116,7 @@ pub async fn username_taken(
 pub async fn email_taken(
     db: impl SqliteExecutor<'_>,
     email: &str,
-    except: Option<i64>,
+    except: Option<UserId>,
 ) -> AppResult<bool> {
     let found: Option<i64> =
         sqlx::query_scalar("select id from users where email = $1 and ($2 is null or id <> $2)")
@@ -129,7 +129,7 @@ pub async fn email_taken(
 
 pub async fn update_profile(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: UserId,
     user: &UserWrite<'_>,
     now: &str,
 ) -> AppResult<()> {
@@ -150,7 +150,7 @@ pub async fn update_profile(
 
 pub async fn update_password_hash(
     db: impl SqliteExecutor<'_>,
-    id: i64,
+    id: UserId,
     password_hash: &str,
     now: &str,
 ) -> AppResult<()> {
@@ -168,7 +168,7 @@ pub async fn update_password_hash(
 /// its own on the writer: no page shows a hash, so the page cache's generation stays.
 pub async fn upgrade_password_hash(
     db: &super::Db,
-    id: i64,
+    id: UserId,
     old: &str,
     new: &str,
 ) -> AppResult<bool> {
@@ -185,7 +185,7 @@ pub async fn upgrade_password_hash(
 }
 
 /// Grants (or takes back) the admin role; false when there is no such user.
-pub async fn set_admin(db: impl SqliteExecutor<'_>, id: i64, admin: bool) -> AppResult<bool> {
+pub async fn set_admin(db: impl SqliteExecutor<'_>, id: UserId, admin: bool) -> AppResult<bool> {
     Ok(sqlx::query("update users set is_admin = $1 where id = $2")
         .bind(admin)
         .bind(id)

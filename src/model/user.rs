@@ -15,6 +15,26 @@ pub const PASSWORD_MAX: usize = 128;
 pub const BIO_MAX: usize = 1000;
 pub const IMAGE_MAX: usize = 2048;
 
+/// A user's id: what every layer passes for "this account", never a bare integer. Stored and
+/// sent as the integer itself.
+/// Shown (`Display`, `Debug`: in logs and spans) as the integer too.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(transparent))]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Debug for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What the UI knows about the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {

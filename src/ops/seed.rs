@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 use crate::db::article::{ArticleWrite, NewArticleRow};
 use crate::db::{self, maintenance};
 use crate::markdown;
+use crate::model::user::UserId;
 use crate::service::article::slugify;
 use crate::state::AppState;
 
@@ -209,7 +210,7 @@ fn blocks(rng: &mut StdRng) -> Vec<(String, String)> {
 
 /// A seeded article, made before it is written.
 struct Draft {
-    author: i64,
+    author: UserId,
     slug: String,
     title: String,
     description: String,
@@ -306,7 +307,7 @@ async fn load(
     run: i64,
 ) -> anyhow::Result<()> {
     // Users, and who follows whom.
-    let mut ids: Vec<i64> = Vec::with_capacity(plan.users as usize);
+    let mut ids: Vec<UserId> = Vec::with_capacity(plan.users as usize);
     let mut progress = Progress::new("users", plan.users);
     for start in (0..plan.users).step_by(BATCH as usize) {
         let mut tx = state.db.begin_write().await?;
@@ -416,7 +417,7 @@ async fn load(
                 let who = *ids.choose(&mut *rng).expect("users");
                 comments.push((id, who, sentence(&mut *rng, 5..25), draft.at.as_str()));
             }
-            let mut fans: Vec<i64> = (0..rng.gen_range(0..5))
+            let mut fans: Vec<UserId> = (0..rng.gen_range(0..5))
                 .map(|_| *ids.choose(&mut *rng).expect("users"))
                 .collect();
             fans.sort_unstable();

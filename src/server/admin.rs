@@ -12,8 +12,8 @@ use crate::model::admin::{Overview, TablePage, TableParams};
 pub async fn admin_overview() -> Result<Overview, AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let caller = request::admin_caller(&state, &session).await?;
-    crate::service::admin::overview(&state, caller).await
+    let viewer = request::admin_viewer(&state, &session).await?;
+    crate::service::admin::overview(&state, viewer).await
 }
 
 /// One page of table `name`: `params` is the table page's query string as typed (absent: the
@@ -25,8 +25,8 @@ pub async fn admin_table(
 ) -> Result<TablePage, AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let caller = request::admin_caller(&state, &session).await?;
-    crate::service::admin::table(&state, caller, &name, &params).await
+    let viewer = request::admin_viewer(&state, &session).await?;
+    crate::service::admin::table(&state, viewer, &name, &params).await
 }
 
 /// Grants the admin role to `username` (`admin` true) or takes it back; answers with the new
@@ -35,8 +35,8 @@ pub async fn admin_table(
 pub async fn set_admin(username: String, admin: bool) -> Result<Vec<String>, AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let caller = request::admin_caller(&state, &session).await?;
-    crate::service::admin::set_admin(&state, caller, &username, admin).await
+    let viewer = request::admin_viewer(&state, &session).await?;
+    crate::service::admin::set_admin(&state, viewer, &username, admin).await
 }
 
 /// An administrator gives their password again, then goes on to `next` (an admin page).

@@ -42,7 +42,7 @@ pub async fn save_article(
     use crate::model::article::{ArticleDraft, tag_entries};
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
+    let viewer = request::require_user(&state, &session).await?;
     // As sent: the service counts the entries, then normalises them.
     let tags = tag_entries(&tags, &tag_input);
     let draft = ArticleDraft {
@@ -51,7 +51,7 @@ pub async fn save_article(
         body,
         tags,
     };
-    let saved = crate::service::article::save(&state, user_id, &slug, draft).await?;
+    let saved = crate::service::article::save(&state, viewer, &slug, draft).await?;
     leptos_axum::redirect(&crate::routes::article(&saved.summary.slug));
     Ok(saved.summary.slug)
 }
@@ -60,8 +60,8 @@ pub async fn save_article(
 pub async fn delete_article(slug: String) -> Result<(), AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::article::delete(&state, user_id, &slug).await?;
+    let viewer = request::require_user(&state, &session).await?;
+    crate::service::article::delete(&state, viewer, &slug).await?;
     leptos_axum::redirect(crate::routes::HOME);
     Ok(())
 }
@@ -72,11 +72,11 @@ pub async fn favorite_article(slug: String, favorite: bool) -> Result<ArticleSum
     use crate::server::request;
     use crate::service::article;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
+    let viewer = request::require_user(&state, &session).await?;
     let updated = if favorite {
-        article::favorite(&state, user_id, &slug).await?
+        article::favorite(&state, viewer, &slug).await?
     } else {
-        article::unfavorite(&state, user_id, &slug).await?
+        article::unfavorite(&state, viewer, &slug).await?
     };
     Ok(updated.summary)
 }
@@ -87,6 +87,6 @@ pub async fn favorite_article(slug: String, favorite: bool) -> Result<ArticleSum
 pub async fn preview_markdown(body: String) -> Result<SafeHtml, AppError> {
     use crate::server::request;
     let (state, client, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::article::preview(&state, user_id, &client, body).await
+    let viewer = request::require_user(&state, &session).await?;
+    crate::service::article::preview(&state, viewer, &client, body).await
 }

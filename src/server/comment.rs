@@ -17,14 +17,14 @@ pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
 pub async fn add_comment(slug: String, body: String) -> Result<Comment, AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::comment::add(&state, user_id, &slug, &body).await
+    let viewer = request::require_user(&state, &session).await?;
+    crate::service::comment::add(&state, viewer, &slug, &body).await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
 pub async fn delete_comment(slug: String, id: i64) -> Result<(), AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::comment::delete(&state, user_id, &slug, id).await
+    let viewer = request::require_user(&state, &session).await?;
+    crate::service::comment::delete(&state, viewer, &slug, id).await
 }

@@ -18,6 +18,6 @@ pub async fn get_profile(username: String) -> Result<Profile, AppError> {
 pub async fn follow_profile(username: String, follow: bool) -> Result<Profile, AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::profile::set_following(&state, user_id, &username, follow).await
+    let viewer = request::require_user(&state, &session).await?;
+    crate::service::profile::set_following(&state, viewer, &username, follow).await
 }

@@ -8,6 +8,7 @@ use crate::auth::session;
 use crate::client_ip::{ClientIp, ClientKey};
 use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
+use crate::model::user::UserId;
 use crate::state::AppState;
 
 /// The state, the client address (for rate limits) and the session of this request.
@@ -47,7 +48,7 @@ pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Op
 }
 
 /// The signed-in user's id, if any.
-pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<i64>> {
+pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<UserId>> {
     session::user_id(
         session,
         state.config.session_idle,
@@ -57,18 +58,18 @@ pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<i64
 }
 
 /// The signed-in user's id, or `Unauthorized`.
-pub async fn require_user(state: &AppState, session: &Session) -> AppResult<i64> {
+pub async fn require_user(state: &AppState, session: &Session) -> AppResult<UserId> {
     viewer(state, session).await?.ok_or(AppError::Unauthorized)
 }
 
 /// Who asks for an admin page or action: the signed-in user, and whether they gave their
 /// password in this session within `QUIRE_ADMIN_CONFIRM_SECS`.
-pub async fn admin_caller(
+pub async fn admin_viewer(
     state: &AppState,
     session: &Session,
-) -> AppResult<crate::service::admin::Caller> {
-    Ok(crate::service::admin::Caller {
-        viewer: viewer(state, session).await?,
+) -> AppResult<crate::service::admin::AdminViewer> {
+    Ok(crate::service::admin::AdminViewer {
+        id: viewer(state, session).await?,
         confirmed: session::password_confirmed(session, state.config.admin_confirm).await?,
     })
 }

@@ -71,9 +71,9 @@ pub async fn update_settings(
     use crate::auth::session;
     use crate::model::user::SettingsPatch;
     use crate::server::request;
-    use crate::service::user::Requester;
+    use crate::service::user::Channel;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
+    let viewer = request::require_user(&state, &session).await?;
     let patch = SettingsPatch {
         image,
         username,
@@ -83,9 +83,9 @@ pub async fn update_settings(
         current_password,
     };
     let outcome =
-        crate::service::user::update_settings(&state, user_id, patch, Requester::Session).await?;
+        crate::service::user::update_settings(&state, viewer, patch, Channel::Session).await?;
     if outcome.password_changed {
-        session::sign_in(&session, user_id).await?;
+        session::sign_in(&session, viewer).await?;
     }
     leptos_axum::redirect(crate::routes::SETTINGS_SAVED);
     Ok(outcome.user.into_session_user())
@@ -97,8 +97,8 @@ pub async fn sign_out_everywhere() -> Result<(), AppError> {
     use crate::auth::session;
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
-    let user_id = request::require_user(&state, &session).await?;
-    crate::service::user::sign_out_everywhere(&state, user_id).await?;
+    let viewer = request::require_user(&state, &session).await?;
+    crate::service::user::sign_out_everywhere(&state, viewer).await?;
     session::sign_out(&session).await?;
     leptos_axum::redirect(crate::routes::LOGIN);
     Ok(())

@@ -18,6 +18,7 @@ use crate::model::admin::{
     CELL_MAX_CHARS, CHART_DAYS, Column, DayCount, Overview, TablePage, TableParams, TableSummary,
 };
 use crate::model::page::Page;
+use crate::model::user::UserId;
 use crate::service::user::{self, Granter};
 use crate::state::AppState;
 
@@ -61,24 +62,24 @@ async fn allowlist(state: &AppState) -> AppResult<Vec<TableSchema>> {
 
 /// Who asks for an admin page or action.
 #[derive(Clone, Copy, Debug)]
-pub struct Caller {
+pub struct AdminViewer {
     /// The signed-in user, if any.
-    pub viewer: Option<i64>,
+    pub id: Option<UserId>,
     /// They gave their password in this session within `QUIRE_ADMIN_CONFIRM_SECS`.
     pub confirmed: bool,
 }
 
 /// The signed-in administrator who recently gave their password: `Unauthorized` when signed
 /// out, `AdminOnly` for anyone else, `ConfirmPassword` for an administrator who did not.
-pub async fn require_admin(state: &AppState, caller: Caller) -> AppResult<UserRecord> {
-    let admin = find_admin(state, caller.viewer).await?;
-    if !caller.confirmed {
+pub async fn require_admin(state: &AppState, viewer: AdminViewer) -> AppResult<UserRecord> {
+    let admin = find_admin(state, viewer.id).await?;
+    if !viewer.confirmed {
         return Err(AppError::ConfirmPassword);
     }
     Ok(admin)
 }
 
-async fn find_admin(state: &AppState, viewer: Option<i64>) -> AppResult<UserRecord> {
+async fn find_admin(state: &AppState, viewer: Option<UserId>) -> AppResult<UserRecord> {
     let id = viewer.ok_or(AppError::Unauthorized)?;
     match db::user::find_by_id(&state.db.reader, id).await? {
         Some(user) if user.is_admin => Ok(user),
@@ -92,7 +93,7 @@ async fn find_admin(state: &AppState, viewer: Option<i64>) -> AppResult<UserReco
 /// session. A wrong one is a 422 on the password field.
 pub async fn confirm_password(
     state: &AppState,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     password: &str,
 ) -> AppResult<()> {
     let admin = find_admin(state, viewer).await?;
@@ -100,8 +101,8 @@ pub async fn confirm_password(
 }
 
 /// `/admin`: the figures, the chart's days, the tables with their row counts, the admins.
-pub async fn overview(state: &AppState, caller: Caller) -> AppResult<Overview> {
-    require_admin(state, caller).await?;
+pub async fn overview(state: &AppState, viewer: AdminViewer) -> AppResult<Overview> {
+    require_admin(state, viewer).await?;
     let tables = allowlist(state).await?;
     let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
     let mut conn = state.db.reader.acquire().await?;
@@ -146,11 +147,11 @@ pub async fn overview(state: &AppState, caller: Caller) -> AppResult<Overview> {
 /// One page of table `name`, sorted, searched and paged as `params` say.
 pub async fn table(
     state: &AppState,
-    caller: Caller,
+    viewer: AdminViewer,
     name: &str,
     params: &TableParams,
 ) -> AppResult<TablePage> {
-    require_admin(state, caller).await?;
+    require_admin(state, viewer).await?;
     let tables = allowlist(state).await?;
     let table = tables
         .iter()
@@ -245,16 +246,16 @@ fn cut(text: String) -> String {
 #[tracing::instrument(skip(state))]
 pub async fn set_admin(
     state: &AppState,
-    caller: Caller,
+    viewer: AdminViewer,
     username: &str,
     admin: bool,
 ) -> AppResult<Vec<String>> {
-    let actor = require_admin(state, caller).await?;
+    let granter = require_admin(state, viewer).await?;
     let username = username.trim();
     if username.is_empty() {
         return Err(AppError::validation("username", "can't be blank"));
     }
-    user::set_admin(state, Granter::Admin(actor.id), username, admin)
+    user::set_admin(state, Granter::Admin(granter.id), username, admin)
         .await
         .map_err(|error| match error {
             AppError::NotFound(_) => {

@@ -11,6 +11,7 @@ use crate::model::article::{
     normalize_tag,
 };
 use crate::model::page::{PAGE_SIZE, Page};
+use crate::model::user::UserId;
 use crate::model::{NUL_MESSAGE, has_nul};
 use crate::state::AppState;
 
@@ -70,19 +71,19 @@ async fn unique_slug(
 async fn authored_key(
     db: &mut SqliteConnection,
     slug: &str,
-    user_id: i64,
+    viewer: UserId,
 ) -> AppResult<db::article::ArticleKey> {
     let key = db::article::find_key(db, slug)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
-    if key.author_id != user_id {
+    if key.author_id != viewer {
         return Err(AppError::Forbidden(Entity::Article));
     }
     Ok(key)
 }
 
 /// The full article `id` as `viewer` sees it.
-async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppResult<Article> {
+async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<UserId>) -> AppResult<Article> {
     let row = db::article::find_summary(db, id, viewer)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
@@ -100,8 +101,8 @@ async fn load(db: &mut SqliteConnection, id: i64, viewer: Option<i64>) -> AppRes
 }
 
 #[tracing::instrument(skip(state, draft))]
-pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> AppResult<Article> {
-    super::count_write(state, author_id)?;
+pub async fn create(state: &AppState, viewer: UserId, draft: ArticleDraft) -> AppResult<Article> {
+    super::count_write(state, viewer)?;
     let draft = draft.checked()?;
     let html = state.renderer.render(draft.body.clone()).await?;
     let mut tx = state.db.begin_write().await?;
@@ -115,11 +116,11 @@ pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> Ap
         body_html: html.as_str(),
         tag_list: &tag_list,
     };
-    let id = db::article::insert(&mut tx, author_id, &write, &db::now()).await?;
+    let id = db::article::insert(&mut tx, viewer, &write, &db::now()).await?;
     db::tag::set_tags(&mut tx, id, &draft.tags).await?;
     tx.commit().await?;
     // Read back on a reader: the next writer need not wait for it.
-    load(&mut *state.db.reader.acquire().await?, id, Some(author_id)).await
+    load(&mut *state.db.reader.acquire().await?, id, Some(viewer)).await
 }
 
 /// Changes an article; only its author may. A new title gives a new slug, and the old one
@@ -127,17 +128,17 @@ pub async fn create(state: &AppState, author_id: i64, draft: ArticleDraft) -> Ap
 #[tracing::instrument(skip(state, patch))]
 pub async fn update(
     state: &AppState,
-    user_id: i64,
+    viewer: UserId,
     slug: &str,
     patch: ArticlePatch,
 ) -> AppResult<Article> {
-    super::count_write(state, user_id)?;
+    super::count_write(state, viewer)?;
     // Authorise, validate and render before taking the write lock (and authorise again under
     // it): someone else's article is a 403 whatever the patch holds.
     let current = {
         let mut read = state.db.reader.begin().await?;
-        let key = authored_key(&mut read, slug, user_id).await?;
-        load(&mut read, key.id, Some(user_id)).await?
+        let key = authored_key(&mut read, slug, viewer).await?;
+        load(&mut read, key.id, Some(viewer)).await?
     };
     let body_changed = patch.body.as_ref().is_some_and(|b| *b != current.body);
     let draft = ArticleDraft {
@@ -154,7 +155,7 @@ pub async fn update(
     };
 
     let mut tx = state.db.begin_write().await?;
-    let key = authored_key(&mut tx, slug, user_id).await?;
+    let key = authored_key(&mut tx, slug, viewer).await?;
     let new_slug = if draft.title == current.summary.title {
         key.slug.clone()
     } else {
@@ -175,24 +176,19 @@ pub async fn update(
     db::article::update(&mut *tx, key.id, &write, &db::now()).await?;
     db::tag::set_tags(&mut tx, key.id, &draft.tags).await?;
     tx.commit().await?;
-    load(
-        &mut *state.db.reader.acquire().await?,
-        key.id,
-        Some(user_id),
-    )
-    .await
+    load(&mut *state.db.reader.acquire().await?, key.id, Some(viewer)).await
 }
 
 /// The editor's save: publishes `draft` when `slug` is empty, else replaces every field of the
 /// article at `slug`.
 pub async fn save(
     state: &AppState,
-    user_id: i64,
+    viewer: UserId,
     slug: &str,
     draft: ArticleDraft,
 ) -> AppResult<Article> {
     if slug.is_empty() {
-        return create(state, user_id, draft).await;
+        return create(state, viewer, draft).await;
     }
     let patch = ArticlePatch {
         title: Some(draft.title),
@@ -200,7 +196,7 @@ pub async fn save(
         body: Some(draft.body),
         tags: Some(draft.tags),
     };
-    update(state, user_id, slug, patch).await
+    update(state, viewer, slug, patch).await
 }
 
 /// The editor's preview of `body`, as it will be shown: for a signed-in user (`user_id`), and
@@ -208,15 +204,15 @@ pub async fn save(
 /// is the costliest thing a request can ask for.
 pub async fn preview(
     state: &AppState,
-    user_id: i64,
+    viewer: UserId,
     client: &ClientKey,
     body: String,
 ) -> AppResult<SafeHtml> {
     state
         .preview_limiter
         .attempt(Key::Client(client))
-        .and_then(|()| state.preview_limiter.attempt(Key::User(user_id)))
-        .inspect_err(|_| tracing::warn!(%client, user_id, "preview rate limit"))?;
+        .and_then(|()| state.preview_limiter.attempt(Key::User(viewer)))
+        .inspect_err(|_| tracing::warn!(%client, user_id = viewer.0, "preview rate limit"))?;
     if body.len() > BODY_MAX_BYTES {
         return Err(AppError::validation("body", "is too long to preview"));
     }
@@ -225,17 +221,17 @@ pub async fn preview(
 
 /// Deletes an article with its comments, favorites and tag links; only its author may.
 #[tracing::instrument(skip(state))]
-pub async fn delete(state: &AppState, user_id: i64, slug: &str) -> AppResult<()> {
-    super::count_write(state, user_id)?;
+pub async fn delete(state: &AppState, viewer: UserId, slug: &str) -> AppResult<()> {
+    super::count_write(state, viewer)?;
     let mut tx = state.db.begin_write().await?;
-    let key = authored_key(&mut tx, slug, user_id).await?;
+    let key = authored_key(&mut tx, slug, viewer).await?;
     db::article::delete(&mut *tx, key.id).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The article at `slug` (or at a slug it had before a rename).
-pub async fn get(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResult<Article> {
+pub async fn get(state: &AppState, viewer: Option<UserId>, slug: &str) -> AppResult<Article> {
     let mut tx = state.db.reader.begin().await?;
     let key = db::article::find_key(&mut tx, slug)
         .await?
@@ -246,7 +242,7 @@ pub async fn get(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResult
 /// Articles `offset..offset + limit` of a list, newest first, and how many the list holds.
 pub async fn list_range(
     state: &AppState,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     filter: &ArticleFilter,
     limit: i64,
     offset: i64,
@@ -291,7 +287,7 @@ fn check_filter(filter: &ArticleFilter) -> AppResult<()> {
 /// Page `page` (1-based) of a list, `PAGE_SIZE` articles a page.
 pub async fn list(
     state: &AppState,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     filter: &ArticleFilter,
     page: u32,
 ) -> AppResult<Page<ArticleSummary>> {
@@ -308,7 +304,7 @@ pub async fn list(
 /// Page `page` of the list a page of the UI shows; Your Feed needs a signed-in viewer.
 pub async fn list_for(
     state: &AppState,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     which: ArticleList,
     page: u32,
 ) -> AppResult<Page<ArticleSummary>> {
@@ -323,38 +319,33 @@ pub async fn list_for(
 }
 
 /// Favorites the article for the user (again is harmless) and returns it.
-pub async fn favorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
-    set_favorite(state, user_id, slug, true).await
+pub async fn favorite(state: &AppState, viewer: UserId, slug: &str) -> AppResult<Article> {
+    set_favorite(state, viewer, slug, true).await
 }
 
 /// Removes the article from the user's favorites (again is harmless) and returns it.
-pub async fn unfavorite(state: &AppState, user_id: i64, slug: &str) -> AppResult<Article> {
-    set_favorite(state, user_id, slug, false).await
+pub async fn unfavorite(state: &AppState, viewer: UserId, slug: &str) -> AppResult<Article> {
+    set_favorite(state, viewer, slug, false).await
 }
 
 /// The article is found and read back on a reader; the writer is held only for the one
 /// statement that adds or removes the favorite (and, by trigger, counts it).
 async fn set_favorite(
     state: &AppState,
-    user_id: i64,
+    viewer: UserId,
     slug: &str,
     favorite: bool,
 ) -> AppResult<Article> {
-    super::count_write(state, user_id)?;
+    super::count_write(state, viewer)?;
     let key = db::article::find_key(&mut *state.db.reader.acquire().await?, slug)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
     if favorite {
-        db::article::add_favorite(&state.db, user_id, key.id, &db::now()).await?;
+        db::article::add_favorite(&state.db, viewer, key.id, &db::now()).await?;
     } else {
-        db::article::remove_favorite(&state.db, user_id, key.id).await?;
+        db::article::remove_favorite(&state.db, viewer, key.id).await?;
     }
-    load(
-        &mut *state.db.reader.acquire().await?,
-        key.id,
-        Some(user_id),
-    )
-    .await
+    load(&mut *state.db.reader.acquire().await?, key.id, Some(viewer)).await
 }
 
 #[cfg(test)]

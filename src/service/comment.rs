@@ -4,29 +4,30 @@
 use crate::db;
 use crate::error::{AppError, AppResult, Entity};
 use crate::model::comment::{Comment, validate_comment};
+use crate::model::user::UserId;
 use crate::state::AppState;
 
 /// The most comments one article shows.
 pub const MAX_COMMENTS: i64 = 500;
 
-pub async fn add(state: &AppState, user_id: i64, slug: &str, body: &str) -> AppResult<Comment> {
-    super::count_write(state, user_id)?;
+pub async fn add(state: &AppState, viewer: UserId, slug: &str, body: &str) -> AppResult<Comment> {
+    super::count_write(state, viewer)?;
     let body = body.trim();
     validate_comment(body)?;
     // Found and read back on readers: the writer is held for the insert alone.
     let article = db::article::find_key(&mut *state.db.reader.acquire().await?, slug)
         .await?
         .ok_or(AppError::NotFound(Entity::Article))?;
-    let id = db::comment::insert(&state.db, article.id, user_id, body, &db::now()).await?;
+    let id = db::comment::insert(&state.db, article.id, viewer, body, &db::now()).await?;
     // Gone already only if the article (or the comment) was deleted in between.
-    let comment = db::comment::find(&state.db.reader, id, Some(user_id))
+    let comment = db::comment::find(&state.db.reader, id, Some(viewer))
         .await?
         .ok_or(AppError::NotFound(Entity::Comment))?;
     Ok(comment.into_comment())
 }
 
 /// The article's comments, oldest first.
-pub async fn list(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResult<Vec<Comment>> {
+pub async fn list(state: &AppState, viewer: Option<UserId>, slug: &str) -> AppResult<Vec<Comment>> {
     let mut tx = state.db.reader.begin().await?;
     let article = db::article::find_key(&mut tx, slug)
         .await?
@@ -36,8 +37,8 @@ pub async fn list(state: &AppState, viewer: Option<i64>, slug: &str) -> AppResul
 }
 
 #[tracing::instrument(skip(state))]
-pub async fn delete(state: &AppState, user_id: i64, slug: &str, id: i64) -> AppResult<()> {
-    super::count_write(state, user_id)?;
+pub async fn delete(state: &AppState, viewer: UserId, slug: &str, id: i64) -> AppResult<()> {
+    super::count_write(state, viewer)?;
     let mut tx = state.db.begin_write().await?;
     let article = db::article::find_key(&mut tx, slug)
         .await?
@@ -45,7 +46,7 @@ pub async fn delete(state: &AppState, user_id: i64, slug: &str, id: i64) -> AppR
     let owners = db::comment::owners(&mut *tx, id, article.id)
         .await?
         .ok_or(AppError::NotFound(Entity::Comment))?;
-    if owners.author_id != user_id && owners.article_author_id != user_id {
+    if owners.author_id != viewer && owners.article_author_id != viewer {
         return Err(AppError::Forbidden(Entity::Comment));
     }
     db::comment::delete(&mut *tx, id).await?;

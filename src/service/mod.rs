@@ -18,14 +18,15 @@ pub mod user;
 
 use crate::error::{AppError, AppResult};
 use crate::model::page::PAGE_SIZE;
+use crate::model::user::UserId;
 
 /// Counts one write (an article, comment, favorite or follow) by `user_id`, or refuses it
 /// with 429 when the account has written too much this minute. The per-address limit is
 /// counted earlier, by the HTTP layer (`http::edge`, from `http::policy::is_write`).
-pub(crate) fn count_write(state: &crate::state::AppState, user_id: i64) -> AppResult<()> {
+pub(crate) fn count_write(state: &crate::state::AppState, viewer: UserId) -> AppResult<()> {
     state
         .write_account_limiter
-        .attempt(crate::auth::limiter::Key::User(user_id))
+        .attempt(crate::auth::limiter::Key::User(viewer))
 }
 
 /// `(limit, offset)` of page `page` (1-based) of a list, `PAGE_SIZE` a page; a page outside

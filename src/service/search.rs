@@ -9,6 +9,7 @@ use crate::error::AppResult;
 use crate::model::page::{PAGE_SIZE, Page};
 use crate::model::profile::Profile;
 use crate::model::search::{QUERY_MAX_CHARS, SearchHit, SearchResults, snippet_parts};
+use crate::model::user::UserId;
 use crate::state::AppState;
 use sqlx::SqliteConnection;
 
@@ -59,7 +60,7 @@ pub struct Found {
 pub async fn search_range(
     state: &AppState,
     client: &ClientKey,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     text: &str,
     limit: i64,
     offset: i64,
@@ -176,7 +177,7 @@ impl Matches {
 pub async fn search(
     state: &AppState,
     client: &ClientKey,
-    viewer: Option<i64>,
+    viewer: Option<UserId>,
     text: &str,
     page: u32,
 ) -> AppResult<SearchResults> {

@@ -12,11 +12,12 @@ use time::OffsetDateTime;
 use crate::config::encode_hex;
 use crate::db::{self, token::TokenOwner};
 use crate::error::{AppError, AppResult};
+use crate::model::user::UserId;
 use crate::state::AppState;
 
 /// A token issued by a sign-in or sign-up this recently stands for the password just given:
 /// it may change the account's email or password without `currentPassword`
-/// (`service::user::Requester`).
+/// (`service::user::Channel`).
 pub const RECENT_SIGN_IN: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Live tokens one user may hold: one per device or client is plenty.
@@ -40,7 +41,7 @@ fn well_formed(secret: &str) -> bool {
 }
 
 /// Makes a token for the user, dropping their oldest ones past `MAX_PER_USER`.
-pub async fn issue(state: &AppState, user_id: i64) -> AppResult<IssuedToken> {
+pub async fn issue(state: &AppState, viewer: UserId) -> AppResult<IssuedToken> {
     let mut bytes = [0u8; TOKEN_BYTES];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let secret = encode_hex(&bytes);
@@ -49,13 +50,13 @@ pub async fn issue(state: &AppState, user_id: i64) -> AppResult<IssuedToken> {
     let mut tx = state.db.begin_write().await?;
     let id = db::token::insert(
         &mut *tx,
-        user_id,
+        viewer,
         &hash(&secret),
         &db::timestamp(now),
         &db::timestamp(expires),
     )
     .await?;
-    db::token::prune_for_user(&mut *tx, user_id, MAX_PER_USER).await?;
+    db::token::prune_for_user(&mut *tx, viewer, MAX_PER_USER).await?;
     tx.commit().await?;
     Ok(IssuedToken { id, secret })
 }

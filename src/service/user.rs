@@ -5,13 +5,14 @@ use crate::auth::password::is_common;
 use crate::client_ip::ClientKey;
 use crate::db::{self, user::UserRecord, user::UserWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
+use crate::model::user::UserId;
 use crate::model::user::{Credentials, NewUser, SettingsPatch};
 use crate::state::AppState;
 
 /// Who asks for a settings change, which decides the proof a sensitive change needs and what
 /// survives a new password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Requester {
+pub enum Channel {
     /// A browser session: changing the email or the password needs the current password, and a
     /// new password ends every session and API token of the user (the caller then signs this
     /// browser in again).
@@ -27,9 +28,9 @@ pub enum Requester {
     Token { id: i64, recent_sign_in: bool },
 }
 
-impl Requester {
+impl Channel {
     /// Whether a change of email (`email`) or password (`password`) needs the current
-    /// password from this requester.
+    /// password when it comes through this channel.
     fn needs_current_password(self, email: bool, password: bool) -> bool {
         match self {
             Self::Session => email || password,
@@ -82,7 +83,7 @@ async fn prove_password(
 ) -> AppResult<()> {
     let key = Key::User(user.id);
     if let Some(refused) = state.password_proofs.refusal(key) {
-        tracing::warn!(user_id = user.id, "password confirmation rate limit");
+        tracing::warn!(user_id = user.id.0, "password confirmation rate limit");
         return Err(refused);
     }
     if state
@@ -93,7 +94,7 @@ async fn prove_password(
         return Ok(());
     }
     state.password_proofs.record(key);
-    tracing::info!(user_id = user.id, "password confirmation refused");
+    tracing::info!(user_id = user.id.0, "password confirmation refused");
     Err(AppError::validation(field, wrong))
 }
 
@@ -134,7 +135,7 @@ pub async fn register(state: &AppState, client: &ClientKey, new: NewUser) -> App
     };
     let id = db::user::insert(&mut *tx, &write, &password_hash, &db::now()).await?;
     tx.commit().await?;
-    tracing::info!(user_id = id, "account created");
+    tracing::info!(user_id = id.0, "account created");
     Ok(UserRecord {
         id,
         username: new.username,
@@ -162,7 +163,7 @@ pub async fn login(
     let matches = state.hasher.verify(&credentials.password, hash).await?;
     match user {
         Some(user) if matches => {
-            tracing::info!(user_id = user.id, "signed in");
+            tracing::info!(user_id = user.id.0, "signed in");
             if !crate::auth::password::is_current(&user.password_hash) {
                 upgrade_hash(state, &user, &credentials.password).await;
             }
@@ -194,45 +195,45 @@ async fn upgrade_hash(state: &AppState, user: &UserRecord, password: &str) {
         Err(error) => Err(error),
     };
     match upgraded {
-        Ok(true) => tracing::info!(user_id = user.id, "password hash upgraded"),
+        Ok(true) => tracing::info!(user_id = user.id.0, "password hash upgraded"),
         Ok(false) => {}
         Err(error) => {
-            tracing::warn!(user_id = user.id, %error, "could not upgrade a password hash")
+            tracing::warn!(user_id = user.id.0, %error, "could not upgrade a password hash")
         }
     }
 }
 
-pub async fn find(state: &AppState, id: i64) -> AppResult<Option<UserRecord>> {
+pub async fn find(state: &AppState, id: UserId) -> AppResult<Option<UserRecord>> {
     db::user::find_by_id(&state.db.reader, id).await
 }
 
-/// Changes the user's profile, email and password (see `Requester` for the proof a change of
+/// Changes the user's profile, email and password (see `Channel` for the proof a change of
 /// email or password needs, and what a new password ends).
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn update_settings(
     state: &AppState,
-    user_id: i64,
+    viewer: UserId,
     patch: SettingsPatch,
-    requester: Requester,
+    channel: Channel,
 ) -> AppResult<SettingsOutcome> {
     let patch = patch.normalized();
     patch.validate()?;
     if let Some(password) = patch.new_password() {
         check_not_common(state, password)?;
     }
-    let current = find(state, user_id).await?.ok_or(AppError::Unauthorized)?;
+    let current = find(state, viewer).await?.ok_or(AppError::Unauthorized)?;
     let email_changes = patch.email != current.email;
     let password_changes = patch.new_password().is_some();
     if email_changes || password_changes {
-        state.account_limiter.attempt(Key::Settings(user_id))?;
+        state.account_limiter.attempt(Key::Settings(viewer))?;
     }
     let given = !patch.current_password.is_empty();
-    if requester.needs_current_password(email_changes, password_changes)
+    if channel.needs_current_password(email_changes, password_changes)
         || (given && (email_changes || password_changes))
     {
-        let field = match requester {
-            Requester::Session => "current_password",
-            Requester::Token { .. } => "currentPassword",
+        let field = match channel {
+            Channel::Session => "current_password",
+            Channel::Token { .. } => "currentPassword",
         };
         if patch.current_password.is_empty() {
             return Err(AppError::validation(
@@ -255,10 +256,10 @@ pub async fn update_settings(
 
     let mut tx = state.db.begin_write().await?;
     let mut taken = FieldErrors::new();
-    if db::user::username_taken(&mut *tx, &patch.username, Some(user_id)).await? {
+    if db::user::username_taken(&mut *tx, &patch.username, Some(viewer)).await? {
         taken.add("username", "has already been taken");
     }
-    if db::user::email_taken(&mut *tx, &patch.email, Some(user_id)).await? {
+    if db::user::email_taken(&mut *tx, &patch.email, Some(viewer)).await? {
         taken.add("email", "has already been taken");
     }
     if !taken.is_empty() {
@@ -271,21 +272,21 @@ pub async fn update_settings(
         bio: patch.bio(),
         image: patch.image(),
     };
-    db::user::update_profile(&mut *tx, user_id, &write, &now).await?;
+    db::user::update_profile(&mut *tx, viewer, &write, &now).await?;
     if let Some(hash) = &new_hash {
-        db::user::update_password_hash(&mut *tx, user_id, hash, &now).await?;
-        let keep = match requester {
-            Requester::Session => None,
-            Requester::Token { id, .. } => Some(id),
+        db::user::update_password_hash(&mut *tx, viewer, hash, &now).await?;
+        let keep = match channel {
+            Channel::Session => None,
+            Channel::Token { id, .. } => Some(id),
         };
-        let sessions = db::session::delete_for_user(&mut *tx, user_id).await?;
-        let tokens = db::token::delete_for_user(&mut *tx, user_id, keep).await?;
+        let sessions = db::session::delete_for_user(&mut *tx, viewer).await?;
+        let tokens = db::token::delete_for_user(&mut *tx, viewer, keep).await?;
         tracing::info!(sessions, tokens, "password changed: other sign-ins ended");
     }
     tx.commit().await?;
     Ok(SettingsOutcome {
         user: UserRecord {
-            id: user_id,
+            id: viewer,
             username: patch.username.clone(),
             email: patch.email.clone(),
             password_hash: new_hash.clone().unwrap_or(current.password_hash),
@@ -299,10 +300,10 @@ pub async fn update_settings(
 
 /// Ends every sign-in of the user: all sessions (this browser's included) and all API tokens.
 #[tracing::instrument(skip(state))]
-pub async fn sign_out_everywhere(state: &AppState, user_id: i64) -> AppResult<()> {
+pub async fn sign_out_everywhere(state: &AppState, viewer: UserId) -> AppResult<()> {
     let mut tx = state.db.begin_write().await?;
-    let sessions = db::session::delete_for_user(&mut *tx, user_id).await?;
-    let tokens = db::token::delete_for_user(&mut *tx, user_id, None).await?;
+    let sessions = db::session::delete_for_user(&mut *tx, viewer).await?;
+    let tokens = db::token::delete_for_user(&mut *tx, viewer, None).await?;
     tx.commit().await?;
     tracing::info!(sessions, tokens, "signed out everywhere");
     Ok(())
@@ -321,7 +322,7 @@ pub enum Granter {
     /// The operator, at the command line (`quire user create --admin`, `quire user promote`).
     Operator,
     /// An administrator in the browser (`service::admin::set_admin` has checked them).
-    Admin(i64),
+    Admin(UserId),
 }
 
 /// Grants or takes back the admin role of `username`: the one path that changes it. An
@@ -344,7 +345,7 @@ pub async fn set_admin(
     let mut tx = state.db.begin_write().await?;
     db::user::set_admin(&mut *tx, user.id, admin).await?;
     tx.commit().await?;
-    tracing::info!(user_id = user.id, admin, ?by, "admin role changed");
+    tracing::info!(user_id = user.id.0, admin, ?by, "admin role changed");
     Ok(UserRecord {
         is_admin: admin,
         ..user
@@ -365,7 +366,7 @@ pub async fn reset_password(state: &AppState, username: &str, password: &str) ->
     let tokens = db::token::delete_for_user(&mut *tx, user.id, None).await?;
     tx.commit().await?;
     tracing::info!(
-        user_id = user.id,
+        user_id = user.id.0,
         sessions,
         tokens,
         "password reset by an operator"

@@ -6,7 +6,7 @@ use crate::common;
 use common::{PASSWORD, TestApp};
 use quire::error::AppError;
 use quire::model::user::{Credentials, NewUser, SettingsPatch};
-use quire::service::user::{self, Requester};
+use quire::service::user::{self, Channel};
 
 fn new_user(username: &str, email: &str, password: &str) -> NewUser {
     NewUser {
@@ -329,7 +329,7 @@ async fn settings_update_profile_fields_and_store_empty_as_null() {
     patch.bio = "  Writes about Rust.  ".into();
     patch.image = "https://example.test/a.png".into();
     patch.username = "alice2".into();
-    let outcome = user::update_settings(&app.state, alice.id, patch, Requester::Session)
+    let outcome = user::update_settings(&app.state, alice.id, patch, Channel::Session)
         .await
         .unwrap();
     assert!(!outcome.password_changed);
@@ -341,7 +341,7 @@ async fn settings_update_profile_fields_and_store_empty_as_null() {
     let mut patch = patch_of(&stored);
     patch.bio = String::new();
     patch.image = String::new();
-    user::update_settings(&app.state, alice.id, patch, Requester::Session)
+    user::update_settings(&app.state, alice.id, patch, Channel::Session)
         .await
         .unwrap();
     let stored = user::find(&app.state, alice.id).await.unwrap().unwrap();
@@ -356,7 +356,7 @@ async fn settings_cannot_take_another_users_name_or_email() {
     sign_up(&app, "bob").await;
     let mut patch = patch_of(&alice);
     patch.username = "BOB".into();
-    let err = user::update_settings(&app.state, alice.id, patch, Requester::Session)
+    let err = user::update_settings(&app.state, alice.id, patch, Channel::Session)
         .await
         .unwrap_err();
     assert_eq!(fields(err).get("username"), ["has already been taken"]);
@@ -364,12 +364,12 @@ async fn settings_cannot_take_another_users_name_or_email() {
     let mut patch = patch_of(&alice);
     patch.email = "bob@example.test".into();
     patch.current_password = PASSWORD.into();
-    let err = user::update_settings(&app.state, alice.id, patch, Requester::Session)
+    let err = user::update_settings(&app.state, alice.id, patch, Channel::Session)
         .await
         .unwrap_err();
     assert_eq!(fields(err).get("email"), ["has already been taken"]);
     // Keeping one's own name and email is not a conflict.
-    user::update_settings(&app.state, alice.id, patch_of(&alice), Requester::Session)
+    user::update_settings(&app.state, alice.id, patch_of(&alice), Channel::Session)
         .await
         .unwrap();
 }
@@ -380,7 +380,7 @@ async fn changing_the_email_needs_the_current_password() {
     let alice = sign_up(&app, "alice").await;
     let mut patch = patch_of(&alice);
     patch.email = "new@example.test".into();
-    let err = user::update_settings(&app.state, alice.id, patch.clone(), Requester::Session)
+    let err = user::update_settings(&app.state, alice.id, patch.clone(), Channel::Session)
         .await
         .unwrap_err();
     assert_eq!(
@@ -388,12 +388,12 @@ async fn changing_the_email_needs_the_current_password() {
         ["is needed to change your email or password"]
     );
     patch.current_password = "wrong password".into();
-    let err = user::update_settings(&app.state, alice.id, patch.clone(), Requester::Session)
+    let err = user::update_settings(&app.state, alice.id, patch.clone(), Channel::Session)
         .await
         .unwrap_err();
     assert_eq!(fields(err).get("current_password"), ["is incorrect"]);
     patch.current_password = PASSWORD.into();
-    user::update_settings(&app.state, alice.id, patch, Requester::Session)
+    user::update_settings(&app.state, alice.id, patch, Channel::Session)
         .await
         .unwrap();
     user::login(
@@ -428,7 +428,7 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
     let mut patch = patch_of(&alice);
     patch.password = "an entirely new passphrase".into();
     patch.current_password = PASSWORD.into();
-    let outcome = user::update_settings(&app.state, alice.id, patch, Requester::Session)
+    let outcome = user::update_settings(&app.state, alice.id, patch, Channel::Session)
         .await
         .unwrap();
     assert!(outcome.password_changed);
@@ -472,7 +472,7 @@ async fn a_new_password_follows_the_same_rules() {
         let mut patch = patch_of(&alice);
         patch.password = password.into();
         patch.current_password = PASSWORD.into();
-        let err = user::update_settings(&app.state, alice.id, patch, Requester::Session)
+        let err = user::update_settings(&app.state, alice.id, patch, Channel::Session)
             .await
             .unwrap_err();
         assert_eq!(fields(err).get("password")[0], message, "{password}");
@@ -484,13 +484,13 @@ async fn settings_of_a_vanished_account_are_unauthorized() {
     let app = TestApp::new().await;
     let err = user::update_settings(
         &app.state,
-        4242,
+        quire::model::user::UserId(4242),
         SettingsPatch {
             username: "ghost".into(),
             email: "g@example.test".into(),
             ..Default::default()
         },
-        Requester::Session,
+        Channel::Session,
     )
     .await
     .unwrap_err();

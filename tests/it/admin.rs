@@ -239,8 +239,8 @@ async fn tables_are_paged_sorted_and_searched_on_the_server() {
                 .id;
             quire::service::admin::table(
                 &app.state,
-                quire::service::admin::Caller {
-                    viewer: Some(viewer),
+                quire::service::admin::AdminViewer {
+                    id: Some(viewer),
                     confirmed: true,
                 },
                 "articles",

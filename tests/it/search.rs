@@ -9,7 +9,13 @@ use quire::model::article::{ArticleDraft, ArticlePatch};
 use quire::model::search::SearchResults;
 use quire::service::{article, search};
 
-async fn write(app: &TestApp, author: i64, title: &str, body: &str, tags: &[&str]) -> String {
+async fn write(
+    app: &TestApp,
+    author: quire::model::user::UserId,
+    title: &str,
+    body: &str,
+    tags: &[&str],
+) -> String {
     let draft = ArticleDraft {
         title: title.into(),
         description: "A description".into(),
@@ -531,7 +537,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
 
 /// Writes an article titled `title` with id 150,000 (slug `far-ahead`), as a blog would after
 /// 150,000 articles: the recent index's window moves past every article before it.
-async fn write_far_ahead(app: &TestApp, author: i64, title: &str) {
+async fn write_far_ahead(app: &TestApp, author: quire::model::user::UserId, title: &str) {
     let mut tx = app
         .state
         .db

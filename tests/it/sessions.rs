@@ -113,7 +113,7 @@ fn reset_with_the_cli(database_url: &str, user: &str) -> std::process::Output {
 
 impl TestApp {
     /// The id of the user called `name`.
-    async fn sign_in_id(&self, name: &str) -> i64 {
+    async fn sign_in_id(&self, name: &str) -> quire::model::user::UserId {
         quire::service::user::find_by_name(&self.state, name)
             .await
             .expect("the user")

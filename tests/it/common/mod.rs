@@ -335,7 +335,7 @@ impl TestApp {
     }
 
     /// Signs `name` up through the service (email `name@example.test`); returns the user id.
-    pub async fn sign_up(&self, name: &str) -> i64 {
+    pub async fn sign_up(&self, name: &str) -> quire::model::user::UserId {
         quire::service::user::register(
             &self.state,
             &quire::client_ip::ClientKey::named("t"),
