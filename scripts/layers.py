@@ -8,7 +8,9 @@ uses only those below it, and fails (exit 1) when:
 - two modules use each other, directly or round a longer circle;
 - an arrow points up the layers: pages -> components -> context -> server / api -> service
   -> db -> model (a lower layer never names a higher one);
-- a page uses another page, or a server function a page.
+- a page uses another page, or a server function a page;
+- a server function or a REST handler names the db layer (they are thin adapters over the
+  service layer, which hands out model types: `Account`, never `db::user::UserRecord`).
 
 Usage: python3 scripts/layers.py [--edges]   (--edges also lists where each arrow comes from)
 """
@@ -109,6 +111,8 @@ def main():
             problems.append(f"page {sub} uses page {to_sub} ({where})")
         if top == "server" and to == "pages":
             problems.append(f"server function module {sub} uses pages ({where})")
+        if top in ("server", "api") and to == "db":
+            problems.append(f"{top} skips the service layer for db ({where})")
 
     # Tarjan emits components in reverse topological order: used before users.
     print("Each module, after every module it uses:")

@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use serde::de::DeserializeOwned;
 
-use crate::db::user::UserRecord;
 use crate::error::excerpt;
 use crate::error::{AppError, FieldErrors};
+use crate::model::user::Account;
 use crate::service;
 use crate::state::AppState;
 
@@ -20,7 +20,7 @@ use crate::state::AppState;
 /// accepted too). As `Option<ApiUser>` a missing header is fine but a bad token is still 401.
 #[derive(Debug)]
 pub struct ApiUser {
-    pub user: UserRecord,
+    pub user: Account,
     pub token_id: i64,
     /// The token was issued less than `service::token::RECENT_SIGN_IN` ago.
     pub token_is_recent: bool,

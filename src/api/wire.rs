@@ -3,12 +3,12 @@
 
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
 use crate::model::article::{Article, ArticleDraft, ArticlePatch, ArticleSummary};
 use crate::model::comment::Comment;
 use crate::model::profile::Profile;
 use crate::model::search::SearchHit;
+use crate::model::user::Account;
 use crate::model::user::SettingsPatch;
 
 /// `{"user": {...}}`: the signed-in user with their token.
@@ -27,7 +27,7 @@ pub struct UserJson {
 }
 
 impl UserEnvelope {
-    pub fn new(user: UserRecord, token: String) -> Self {
+    pub fn new(user: Account, token: String) -> Self {
         Self {
             user: UserJson {
                 email: user.email,
@@ -242,7 +242,7 @@ impl UpdateUser {
     /// The settings after this change to `current`: an absent field keeps its value, `null`
     /// clears it (so a `null` username or email is then refused as blank). A password that is
     /// `null` or `""` is refused here: on this contract it can only mean a mistake.
-    pub fn into_patch(self, current: &UserRecord) -> AppResult<SettingsPatch> {
+    pub fn into_patch(self, current: &Account) -> AppResult<SettingsPatch> {
         if matches!(&self.password, Some(None))
             || matches!(&self.password, Some(Some(p)) if p.is_empty())
         {

@@ -4,56 +4,9 @@ use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 use super::Db;
 use crate::error::{AppError, AppResult, FieldErrors};
-use crate::model::article::ArticleSummary;
+use crate::model::article::{ArticleFilter, ArticleSummary};
 use crate::model::profile::Profile;
 use crate::model::user::UserId;
-
-/// Which articles a list shows: every condition that is set must hold (none set: all articles).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ArticleFilter {
-    /// Tagged with this (normalised) tag.
-    pub tag: Option<String>,
-    /// Written by this user (any case).
-    pub author: Option<String>,
-    /// A favorite of this user (any case).
-    pub favorited_by: Option<String>,
-    /// Written by an author this user follows.
-    pub feed_of: Option<UserId>,
-}
-
-impl ArticleFilter {
-    pub fn all() -> Self {
-        Self::default()
-    }
-
-    pub fn tag(tag: impl Into<String>) -> Self {
-        Self {
-            tag: Some(tag.into()),
-            ..Self::default()
-        }
-    }
-
-    pub fn author(username: impl Into<String>) -> Self {
-        Self {
-            author: Some(username.into()),
-            ..Self::default()
-        }
-    }
-
-    pub fn favorited_by(username: impl Into<String>) -> Self {
-        Self {
-            favorited_by: Some(username.into()),
-            ..Self::default()
-        }
-    }
-
-    pub fn feed_of(user_id: UserId) -> Self {
-        Self {
-            feed_of: Some(user_id),
-            ..Self::default()
-        }
-    }
-}
 
 /// A row of a list query: the article, its author, and the viewer's flags.
 #[derive(Debug, FromRow)]

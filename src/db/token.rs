@@ -2,8 +2,8 @@
 
 use sqlx::SqliteExecutor;
 
-use super::user::UserRecord;
 use crate::error::AppResult;
+use crate::model::user::Account;
 use crate::model::user::UserId;
 
 pub async fn insert(
@@ -32,7 +32,7 @@ pub struct TokenOwner {
     /// The token was issued after `recent_since` (see `find_owner`).
     pub issued_recently: bool,
     #[sqlx(flatten)]
-    pub user: UserRecord,
+    pub user: Account,
 }
 
 /// The owner of the unexpired token whose hash is `token_hash`, and whether it was issued
@@ -45,7 +45,7 @@ pub async fn find_owner(
 ) -> AppResult<Option<TokenOwner>> {
     Ok(sqlx::query_as(
         "select t.id as token_id, t.created_at > $3 as issued_recently, u.id, u.username,
-         u.email, u.password_hash, u.bio, u.image, u.is_admin
+         u.email, u.bio, u.image, u.is_admin
          from api_tokens t join users u on u.id = t.user_id
          where t.token_hash = $1 and t.expires_at > $2",
     )

@@ -3,29 +3,22 @@
 use sqlx::{FromRow, SqliteExecutor};
 
 use crate::error::AppResult;
-use crate::model::user::{SessionUser, UserId};
+use crate::model::user::{Account, UserId};
 
-/// A user row, password hash included: it never leaves the db and service layers.
+/// A user row: the account and its password hash. It never leaves the db and service
+/// layers: the service hands out the `Account` alone. Reads as its account (`Deref`).
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRecord {
-    pub id: UserId,
-    pub username: String,
-    pub email: String,
+    #[sqlx(flatten)]
+    pub account: Account,
     pub password_hash: String,
-    pub bio: Option<String>,
-    pub image: Option<String>,
-    pub is_admin: bool,
 }
 
-impl UserRecord {
-    pub fn into_session_user(self) -> SessionUser {
-        SessionUser {
-            username: self.username,
-            email: self.email,
-            bio: self.bio,
-            image: self.image,
-            is_admin: self.is_admin,
-        }
+impl std::ops::Deref for UserRecord {
+    type Target = Account;
+
+    fn deref(&self) -> &Account {
+        &self.account
     }
 }
 

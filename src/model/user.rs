@@ -35,6 +35,32 @@ impl std::fmt::Debug for UserId {
     }
 }
 
+/// An account as every layer above the service sees it: everything but the password hash,
+/// which stays in the db and service layers (`db::user::UserRecord`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Account {
+    pub id: UserId,
+    pub username: String,
+    pub email: String,
+    pub bio: Option<String>,
+    pub image: Option<String>,
+    /// May open the admin pages.
+    pub is_admin: bool,
+}
+
+impl Account {
+    pub fn into_session_user(self) -> SessionUser {
+        SessionUser {
+            username: self.username,
+            email: self.email,
+            bio: self.bio,
+            image: self.image,
+            is_admin: self.is_admin,
+        }
+    }
+}
+
 /// What the UI knows about the signed-in user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionUser {

@@ -6,8 +6,8 @@ use tower_sessions::Session;
 
 use crate::auth::session;
 use crate::client_ip::{ClientIp, ClientKey};
-use crate::db::user::UserRecord;
 use crate::error::{AppError, AppResult};
+use crate::model::user::Account;
 use crate::model::user::UserId;
 use crate::state::AppState;
 
@@ -30,7 +30,7 @@ pub async fn parts() -> AppResult<(AppState, ClientKey, Session)> {
 }
 
 /// The signed-in user, if the session names one that still exists.
-pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Option<UserRecord>> {
+pub async fn signed_in_user(state: &AppState, session: &Session) -> AppResult<Option<Account>> {
     let Some(id) = session::user_id(
         session,
         state.config.session_idle,

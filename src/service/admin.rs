@@ -18,7 +18,7 @@ use crate::model::admin::{
     CELL_MAX_CHARS, CHART_DAYS, Column, DayCount, Overview, TablePage, TableParams, TableSummary,
 };
 use crate::model::page::Page;
-use crate::model::user::UserId;
+use crate::model::user::{Account, UserId};
 use crate::service::user::{self, Granter};
 use crate::state::AppState;
 
@@ -71,12 +71,12 @@ pub struct AdminViewer {
 
 /// The signed-in administrator who recently gave their password: `Unauthorized` when signed
 /// out, `AdminOnly` for anyone else, `ConfirmPassword` for an administrator who did not.
-pub async fn require_admin(state: &AppState, viewer: AdminViewer) -> AppResult<UserRecord> {
+pub async fn require_admin(state: &AppState, viewer: AdminViewer) -> AppResult<Account> {
     let admin = find_admin(state, viewer.id).await?;
     if !viewer.confirmed {
         return Err(AppError::ConfirmPassword);
     }
-    Ok(admin)
+    Ok(admin.account)
 }
 
 async fn find_admin(state: &AppState, viewer: Option<UserId>) -> AppResult<UserRecord> {

@@ -4,8 +4,9 @@ use sqlx::SqliteConnection;
 
 use crate::auth::limiter::Key;
 use crate::client_ip::ClientKey;
-use crate::db::{self, article::ArticleFilter, article::ArticleWrite};
+use crate::db::{self, article::ArticleWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
+use crate::model::article::ArticleFilter;
 use crate::model::article::{
     Article, ArticleDraft, ArticleList, ArticlePatch, ArticleSummary, BODY_MAX_BYTES, SafeHtml,
     normalize_tag,

@@ -9,7 +9,8 @@ use crate::state::AppState;
 pub async fn get(state: &AppState, viewer: Option<UserId>, username: &str) -> AppResult<Profile> {
     let user = db::user::find_by_username(&state.db.reader, username)
         .await?
-        .ok_or(AppError::NotFound(Entity::Profile))?;
+        .ok_or(AppError::NotFound(Entity::Profile))?
+        .account;
     let following = db::follow::is_following(&state.db.reader, viewer, user.id).await?;
     Ok(Profile::new(user.username, user.bio, user.image, following))
 }
@@ -25,7 +26,8 @@ pub async fn set_following(
     let mut tx = state.db.begin_write().await?;
     let user = db::user::find_by_username(&mut *tx, username)
         .await?
-        .ok_or(AppError::NotFound(Entity::Profile))?;
+        .ok_or(AppError::NotFound(Entity::Profile))?
+        .account;
     if user.id == viewer {
         return Err(AppError::validation(
             "username",

@@ -5,8 +5,7 @@ use crate::auth::password::is_common;
 use crate::client_ip::ClientKey;
 use crate::db::{self, user::UserRecord, user::UserWrite};
 use crate::error::{AppError, AppResult, Entity, FieldErrors};
-use crate::model::user::UserId;
-use crate::model::user::{Credentials, NewUser, SettingsPatch};
+use crate::model::user::{Account, Credentials, NewUser, SettingsPatch, UserId};
 use crate::state::AppState;
 
 /// Who asks for a settings change, which decides the proof a sensitive change needs and what
@@ -42,7 +41,7 @@ impl Channel {
 /// What a settings change did.
 #[derive(Debug)]
 pub struct SettingsOutcome {
-    pub user: UserRecord,
+    pub user: Account,
     /// The password changed, so every session of the user was ended.
     pub password_changed: bool,
 }
@@ -109,7 +108,7 @@ fn check_not_common(state: &AppState, password: &str) -> AppResult<()> {
 }
 
 #[tracing::instrument(skip_all, fields(username = %new.username))]
-pub async fn register(state: &AppState, client: &ClientKey, new: NewUser) -> AppResult<UserRecord> {
+pub async fn register(state: &AppState, client: &ClientKey, new: NewUser) -> AppResult<Account> {
     let new = new.normalized();
     limit(state, "register", client, &new.email)?;
     new.validate()?;
@@ -136,11 +135,10 @@ pub async fn register(state: &AppState, client: &ClientKey, new: NewUser) -> App
     let id = db::user::insert(&mut *tx, &write, &password_hash, &db::now()).await?;
     tx.commit().await?;
     tracing::info!(user_id = id.0, "account created");
-    Ok(UserRecord {
+    Ok(Account {
         id,
         username: new.username,
         email: new.email,
-        password_hash,
         bio: None,
         image: None,
         is_admin: false,
@@ -154,7 +152,7 @@ pub async fn login(
     state: &AppState,
     client: &ClientKey,
     credentials: Credentials,
-) -> AppResult<UserRecord> {
+) -> AppResult<Account> {
     let credentials = credentials.normalized();
     limit(state, "login", client, &credentials.email)?;
     credentials.validate()?;
@@ -167,7 +165,7 @@ pub async fn login(
             if !crate::auth::password::is_current(&user.password_hash) {
                 upgrade_hash(state, &user, &credentials.password).await;
             }
-            Ok(user)
+            Ok(user.account)
         }
         _ => {
             state.sign_in_guard.failed(client, &credentials.email);
@@ -180,7 +178,11 @@ pub async fn login(
 /// Checks the password of `user`, signed in, who is asked for it again (the admin pages): a
 /// wrong one is a 422 on the password field, counted against the account's own budget for
 /// proving the password (`prove_password`).
-pub async fn check_password(state: &AppState, user: &UserRecord, password: &str) -> AppResult<()> {
+pub(crate) async fn check_password(
+    state: &AppState,
+    user: &UserRecord,
+    password: &str,
+) -> AppResult<()> {
     prove_password(state, user, password, ("password", "is not the right one")).await
 }
 
@@ -203,8 +205,10 @@ async fn upgrade_hash(state: &AppState, user: &UserRecord, password: &str) {
     }
 }
 
-pub async fn find(state: &AppState, id: UserId) -> AppResult<Option<UserRecord>> {
-    db::user::find_by_id(&state.db.reader, id).await
+pub async fn find(state: &AppState, id: UserId) -> AppResult<Option<Account>> {
+    Ok(db::user::find_by_id(&state.db.reader, id)
+        .await?
+        .map(|user| user.account))
 }
 
 /// Changes the user's profile, email and password (see `Channel` for the proof a change of
@@ -221,7 +225,9 @@ pub async fn update_settings(
     if let Some(password) = patch.new_password() {
         check_not_common(state, password)?;
     }
-    let current = find(state, viewer).await?.ok_or(AppError::Unauthorized)?;
+    let current = db::user::find_by_id(&state.db.reader, viewer)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     let email_changes = patch.email != current.email;
     let password_changes = patch.new_password().is_some();
     if email_changes || password_changes {
@@ -285,11 +291,10 @@ pub async fn update_settings(
     }
     tx.commit().await?;
     Ok(SettingsOutcome {
-        user: UserRecord {
+        user: Account {
             id: viewer,
             username: patch.username.clone(),
             email: patch.email.clone(),
-            password_hash: new_hash.clone().unwrap_or(current.password_hash),
             bio: patch.bio().map(str::to_owned),
             image: patch.image().map(str::to_owned),
             is_admin: current.is_admin,
@@ -310,9 +315,10 @@ pub async fn sign_out_everywhere(state: &AppState, viewer: UserId) -> AppResult<
 }
 
 /// The user called `username` (any case), or `NotFound`.
-pub async fn find_by_name(state: &AppState, username: &str) -> AppResult<UserRecord> {
+pub async fn find_by_name(state: &AppState, username: &str) -> AppResult<Account> {
     db::user::find_by_username(&state.db.reader, username)
         .await?
+        .map(|user| user.account)
         .ok_or(AppError::NotFound(Entity::Profile))
 }
 
@@ -334,7 +340,7 @@ pub async fn set_admin(
     by: Granter,
     username: &str,
     admin: bool,
-) -> AppResult<UserRecord> {
+) -> AppResult<Account> {
     let user = find_by_name(state, username).await?;
     if by == Granter::Admin(user.id) && !admin {
         return Err(AppError::validation(
@@ -346,7 +352,7 @@ pub async fn set_admin(
     db::user::set_admin(&mut *tx, user.id, admin).await?;
     tx.commit().await?;
     tracing::info!(user_id = user.id.0, admin, ?by, "admin role changed");
-    Ok(UserRecord {
+    Ok(Account {
         is_admin: admin,
         ..user
     })

@@ -17,7 +17,7 @@ fn new_user(username: &str, email: &str, password: &str) -> NewUser {
 }
 
 /// Signs up `name` with email `name@example.test` and the shared test password.
-async fn sign_up(app: &TestApp, name: &str) -> quire::db::user::UserRecord {
+async fn sign_up(app: &TestApp, name: &str) -> quire::model::user::Account {
     user::register(
         &app.state,
         &quire::client_ip::ClientKey::named("t"),
@@ -34,7 +34,7 @@ fn credentials(email: &str, password: &str) -> Credentials {
     }
 }
 
-fn patch_of(user: &quire::db::user::UserRecord) -> SettingsPatch {
+fn patch_of(user: &quire::model::user::Account) -> SettingsPatch {
     SettingsPatch {
         image: user.image.clone().unwrap_or_default(),
         username: user.username.clone(),

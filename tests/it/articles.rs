@@ -4,8 +4,8 @@
 use crate::common;
 
 use common::TestApp;
-use quire::db::article::ArticleFilter;
 use quire::error::{AppError, Entity};
+use quire::model::article::ArticleFilter;
 use quire::model::article::{ArticleDraft, ArticlePatch};
 use quire::service::{article, comment, profile};
 
