@@ -2,10 +2,10 @@
 //! generated from a seed so that the same plan gives the same data, and loaded through the
 //! bulk loaders of `db::bulk`.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
@@ -234,35 +234,48 @@ impl Draft {
     }
 }
 
+/// The seed's progress: on a terminal, indicatif's bar with the rate and the time left; where
+/// stderr is not a terminal (a log, CI), the bar is hidden and each phase prints one line when
+/// it ends.
 struct Progress {
+    bar: ProgressBar,
     what: &'static str,
-    total: u32,
-    last: Instant,
+    started: Instant,
 }
 
 impl Progress {
     fn new(what: &'static str, total: u32) -> Self {
+        let bar = ProgressBar::new(u64::from(total));
+        bar.set_style(
+            ProgressStyle::with_template("  {prefix:<9} [{bar:30}] {pos}/{len} {rate} {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", state.per_sec());
+                    },
+                )
+                .progress_chars("#> "),
+        );
+        bar.set_prefix(what);
         Self {
+            bar,
             what,
-            total,
-            last: Instant::now() - Duration::from_secs(1),
+            started: Instant::now(),
         }
     }
 
     fn show(&mut self, done: u32) {
-        if done == self.total || self.last.elapsed() >= Duration::from_millis(200) {
-            self.last = Instant::now();
-            let width = 30;
-            let filled = (u64::from(done) * width / u64::from(self.total.max(1))) as usize;
-            eprint!(
-                "\r  {:<9} [{}{}] {done}/{}",
-                self.what,
-                "#".repeat(filled),
-                " ".repeat(width as usize - filled),
-                self.total
-            );
-            let _ = std::io::stderr().flush();
-            if done == self.total {
+        self.bar.set_position(u64::from(done));
+        if self.bar.position() >= self.bar.length().unwrap_or(0) {
+            if self.bar.is_hidden() {
+                eprintln!(
+                    "  {} {done} in {:.1} s",
+                    self.what,
+                    self.started.elapsed().as_secs_f64()
+                );
+            } else {
+                self.bar.finish();
                 eprintln!();
             }
         }
