@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::ArgAction;
 use sqlx::sqlite::SqliteConnectOptions;
 
 use crate::client_ip::TrustedProxies;
@@ -15,99 +16,94 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/quire.db";
 const SECRET_FILE: &str = "quire.secret";
 const SECRET_LEN: usize = 64;
 
-#[derive(Clone, Debug)]
+/// Every setting, read once at start from its environment variable (clap's `env`): each one's
+/// variable, default and parser are written here once, beside its doc. A variable that is set
+/// but blank counts as unset. `Config::from_env` names the variable in any error.
+#[derive(Clone, Debug, clap::Parser)]
+#[command(name = "quire", no_binary_name = true, disable_help_flag = true)]
 pub struct Config {
     /// Where the SQLite file lives (`DATABASE_URL`).
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// The public origin, such as `https://blog.example.org` (`QUIRE_PUBLIC_URL`); no trailing
-    /// slash. State-changing requests must come from it.
+    /// slash. State-changing requests must come from it. Unset: `http://` and the address the
+    /// server listens on.
+    #[arg(long, env = "QUIRE_PUBLIC_URL", default_value = "", value_parser = origin)]
     pub public_url: String,
     /// Refuse passwords from the shipped common-password list (`QUIRE_COMMON_PASSWORDS`).
+    #[arg(long, env = "QUIRE_COMMON_PASSWORDS", default_value = "on", value_parser = on_off, action = ArgAction::Set)]
     pub common_passwords: bool,
     /// Sign a user out after this long without a request (`QUIRE_SESSION_IDLE_SECS`).
+    #[arg(long, env = "QUIRE_SESSION_IDLE_SECS", default_value = "86400", value_parser = seconds)]
     pub session_idle: Duration,
     /// Sign a user out this long after sign-in, active or not (`QUIRE_SESSION_ABSOLUTE_SECS`).
+    #[arg(long, env = "QUIRE_SESSION_ABSOLUTE_SECS", default_value = "1209600", value_parser = seconds)]
     pub session_absolute: Duration,
     /// The admin pages ask an administrator for their password again when it was last given
     /// longer ago than this in the session (`QUIRE_ADMIN_CONFIRM_SECS`).
+    #[arg(long, env = "QUIRE_ADMIN_CONFIRM_SECS", default_value = "3600", value_parser = seconds)]
     pub admin_confirm: Duration,
     /// Sign-in and sign-up attempts allowed per client address per minute
     /// (`QUIRE_AUTH_ATTEMPTS_PER_MINUTE`; 0 turns the limit off). Each account gets half.
+    #[arg(long, env = "QUIRE_AUTH_ATTEMPTS_PER_MINUTE", default_value = "20", value_parser = count)]
     pub auth_attempts_per_minute: u32,
     /// Writes (articles, comments, favorites, follows) allowed per client address per minute
     /// (`QUIRE_WRITES_PER_MINUTE`; 0 turns the limit off). Each account gets half.
+    #[arg(long, env = "QUIRE_WRITES_PER_MINUTE", default_value = "120", value_parser = count)]
     pub writes_per_minute: u32,
     /// Searches allowed per client address per minute (`QUIRE_SEARCHES_PER_MINUTE`; 0 turns the
     /// limit off). Only searches that run count: one answered from the page cache is free.
+    #[arg(long, env = "QUIRE_SEARCHES_PER_MINUTE", default_value = "60", value_parser = count)]
     pub searches_per_minute: u32,
     /// The editor's previews allowed per client address, and per account, per minute
     /// (`QUIRE_PREVIEWS_PER_MINUTE`; 0 turns the limit off).
+    #[arg(long, env = "QUIRE_PREVIEWS_PER_MINUTE", default_value = "120", value_parser = count)]
     pub previews_per_minute: u32,
-    /// A request not answered within this time is stopped with 408 (`QUIRE_REQUEST_TIMEOUT_SECS`):
-    /// a client that sends its body slowly cannot hold a worker for ever.
+    /// A request not answered within this time is stopped with 408 (`QUIRE_REQUEST_TIMEOUT_SECS`,
+    /// at least 1): a client that sends its body slowly cannot hold a worker for ever.
+    #[arg(long, env = "QUIRE_REQUEST_TIMEOUT_SECS", default_value = "30", value_parser = timeout)]
     pub request_timeout: Duration,
     /// How long a REST API token works after sign-in (`QUIRE_TOKEN_TTL_SECS`).
+    #[arg(long, env = "QUIRE_TOKEN_TTL_SECS", default_value = "2592000", value_parser = seconds)]
     pub token_ttl: Duration,
     /// When set, `/metrics` answers only `Authorization: Bearer <token>` (`QUIRE_METRICS_TOKEN`);
     /// when unset it is open.
+    #[arg(long, env = "QUIRE_METRICS_TOKEN", hide_env_values = true, value_parser = secret)]
     pub metrics_token: Option<Secret>,
     /// `/healthz` reports the disk as low below this many free bytes in the database's folder
     /// (`QUIRE_MIN_FREE_DISK_MB`, in MiB).
+    #[arg(long, env = "QUIRE_MIN_FREE_DISK_MB", default_value = "100", value_parser = mebibytes)]
     pub min_free_disk_bytes: u64,
     /// Memory for rendered pages and API reads kept until the next write (`QUIRE_PAGE_CACHE_MB`,
     /// in MiB; 0 turns the cache off).
+    #[arg(long, env = "QUIRE_PAGE_CACHE_MB", default_value = "32", value_parser = cache_mebibytes)]
     pub page_cache_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`QUIRE_TRUSTED_PROXIES`,
     /// addresses and ranges, comma-separated); none by default, and the header is ignored.
+    #[arg(long, env = "QUIRE_TRUSTED_PROXIES", default_value = "", value_parser = proxies)]
     pub trusted_proxies: TrustedProxies,
 }
 
 impl Config {
     /// Reads the environment; `site_addr` is the address the server listens on (from Leptos).
     pub fn from_env(site_addr: SocketAddr) -> anyhow::Result<Self> {
-        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
-        let public_url = match var("QUIRE_PUBLIC_URL") {
-            Some(url) => parse_origin(&url).context("QUIRE_PUBLIC_URL")?,
-            None => format!("http://{site_addr}"),
-        };
-        let common_passwords = match var("QUIRE_COMMON_PASSWORDS").as_deref() {
-            None | Some("on") => true,
-            Some("off") => false,
-            Some(other) => bail!("QUIRE_COMMON_PASSWORDS must be `on` or `off`, not `{other}`"),
-        };
-        Ok(Self {
-            database_url,
-            public_url,
-            common_passwords,
-            session_idle: Duration::from_secs(number("QUIRE_SESSION_IDLE_SECS", 24 * 3600)?),
-            session_absolute: Duration::from_secs(number(
-                "QUIRE_SESSION_ABSOLUTE_SECS",
-                14 * 24 * 3600,
-            )?),
-            admin_confirm: Duration::from_secs(number("QUIRE_ADMIN_CONFIRM_SECS", 3600)?),
-            auth_attempts_per_minute: u32::try_from(number("QUIRE_AUTH_ATTEMPTS_PER_MINUTE", 20)?)
-                .context("QUIRE_AUTH_ATTEMPTS_PER_MINUTE is too large")?,
-            writes_per_minute: u32::try_from(number("QUIRE_WRITES_PER_MINUTE", 120)?)
-                .context("QUIRE_WRITES_PER_MINUTE is too large")?,
-            searches_per_minute: u32::try_from(number("QUIRE_SEARCHES_PER_MINUTE", 60)?)
-                .context("QUIRE_SEARCHES_PER_MINUTE is too large")?,
-            previews_per_minute: u32::try_from(number("QUIRE_PREVIEWS_PER_MINUTE", 120)?)
-                .context("QUIRE_PREVIEWS_PER_MINUTE is too large")?,
-            request_timeout: Duration::from_secs(number("QUIRE_REQUEST_TIMEOUT_SECS", 30)?.max(1)),
-            token_ttl: Duration::from_secs(number("QUIRE_TOKEN_TTL_SECS", 30 * 24 * 3600)?),
-            metrics_token: var("QUIRE_METRICS_TOKEN").map(|t| Secret::new(t.trim())),
-            min_free_disk_bytes: number("QUIRE_MIN_FREE_DISK_MB", 100)?
-                .checked_mul(1024 * 1024)
-                .context("QUIRE_MIN_FREE_DISK_MB is too large")?,
-            page_cache_bytes: usize::try_from(number("QUIRE_PAGE_CACHE_MB", 32)?)
-                .ok()
-                .and_then(|mb| mb.checked_mul(1024 * 1024))
-                .context("QUIRE_PAGE_CACHE_MB is too large")?,
-            trusted_proxies: TrustedProxies::parse(
-                &var("QUIRE_TRUSTED_PROXIES").unwrap_or_default(),
-            )
-            .context("QUIRE_TRUSTED_PROXIES")?,
-        })
+        // Blank variables count as unset: clap would take them as values.
+        let command = <Self as clap::CommandFactory>::command().mut_args(|arg| {
+            match arg.get_env().and_then(std::env::var_os) {
+                Some(value) if value.to_string_lossy().trim().is_empty() => arg.env(None),
+                _ => arg,
+            }
+        });
+        let matches = command
+            .clone()
+            .try_get_matches_from(std::iter::empty::<String>())
+            .map_err(|error| setting_error(&command, &error))?;
+        let mut config = <Self as clap::FromArgMatches>::from_arg_matches(&matches)
+            .map_err(|error| setting_error(&command, &error))?;
+        if config.public_url.is_empty() {
+            config.public_url = format!("http://{site_addr}");
+        }
+        Ok(config)
     }
 
     /// Settings for tests: a database file at `path`, no common-password list, no rate limits,
@@ -213,14 +209,79 @@ fn var(key: &str) -> Option<String> {
     std::env::var(key).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn number(key: &str, default: u64) -> anyhow::Result<u64> {
-    match var(key) {
-        Some(v) => v
-            .trim()
-            .parse()
-            .with_context(|| format!("{key} must be a whole number, not `{v}`")),
-        None => Ok(default),
+/// The error of a setting, naming its variable: `QUIRE_X must be a whole number, not `abc``.
+fn setting_error(command: &clap::Command, error: &clap::Error) -> anyhow::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let variable = match error.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(arg)) => command
+            .get_arguments()
+            .find(|a| {
+                a.get_long()
+                    .is_some_and(|long| arg.starts_with(&format!("--{long} ")))
+            })
+            .and_then(|a| a.get_env())
+            .map(|env| env.to_string_lossy().into_owned()),
+        _ => None,
+    };
+    let reason = std::error::Error::source(error)
+        .map_or_else(|| error.kind().to_string(), |source| source.to_string());
+    match variable {
+        Some(variable) => anyhow::anyhow!("{variable} {reason}"),
+        None => anyhow::anyhow!("a setting is wrong: {reason}"),
     }
+}
+
+/// A whole number, as typed (spaces around it are fine).
+fn whole(value: &str) -> Result<u64, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("must be a whole number, not `{value}`"))
+}
+
+fn seconds(value: &str) -> Result<Duration, String> {
+    whole(value).map(Duration::from_secs)
+}
+
+fn timeout(value: &str) -> Result<Duration, String> {
+    whole(value).map(|secs| Duration::from_secs(secs.max(1)))
+}
+
+fn count(value: &str) -> Result<u32, String> {
+    u32::try_from(whole(value)?).map_err(|_| "is too large".to_owned())
+}
+
+fn mebibytes(value: &str) -> Result<u64, String> {
+    whole(value)?
+        .checked_mul(1024 * 1024)
+        .ok_or_else(|| "is too large".to_owned())
+}
+
+fn cache_mebibytes(value: &str) -> Result<usize, String> {
+    usize::try_from(mebibytes(value)?).map_err(|_| "is too large".to_owned())
+}
+
+fn on_off(value: &str) -> Result<bool, String> {
+    match value.trim() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("must be `on` or `off`, not `{other}`")),
+    }
+}
+
+fn secret(value: &str) -> Result<Secret, String> {
+    Ok(Secret::new(value.trim()))
+}
+
+fn origin(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        return Ok(String::new());
+    }
+    parse_origin(value).map_err(|e| e.to_string())
+}
+
+fn proxies(value: &str) -> Result<TrustedProxies, String> {
+    TrustedProxies::parse(value).map_err(|e| format!("{e:#}"))
 }
 
 /// `https://Example.org/` → `https://example.org`: scheme, host and port only.

@@ -99,6 +99,25 @@ fn a_bad_setting_fails_with_one_clear_line() {
             .contains("QUIRE_COMMON_PASSWORDS must be `on` or `off`")
     );
 
+    // Every setting names its variable when it is wrong; a blank one counts as unset.
+    let out = quire(dir.path())
+        .arg("migrate")
+        .env("QUIRE_SESSION_IDLE_SECS", "a day")
+        .env("QUIRE_PAGE_CACHE_MB", " ")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("quire: QUIRE_SESSION_IDLE_SECS must be a whole number, not `a day`")
+    );
+    let out = quire(dir.path())
+        .arg("migrate")
+        .env("QUIRE_PAGE_CACHE_MB", " ")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
     let out = quire(dir.path())
         .arg("migrate")
         .env("QUIRE_LOG_FORMAT", "xml")
