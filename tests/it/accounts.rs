@@ -3,7 +3,7 @@
 
 use crate::common;
 
-use common::{PASSWORD, TestApp};
+use common::{PASSWORD, TestApp, client};
 use quire::error::AppError;
 use quire::model::user::{Credentials, NewUser, SettingsPatch};
 use quire::service::user::{self, Channel};
@@ -20,7 +20,7 @@ fn new_user(username: &str, email: &str, password: &str) -> NewUser {
 async fn sign_up(app: &TestApp, name: &str) -> quire::model::user::Account {
     user::register(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         new_user(name, &format!("{name}@example.test"), PASSWORD),
     )
     .await
@@ -57,7 +57,7 @@ async fn register_stores_a_normalised_account_with_an_argon2id_hash() {
     let app = TestApp::new().await;
     let alice = user::register(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         new_user(" alice ", " Alice@Example.TEST", PASSWORD),
     )
     .await
@@ -83,7 +83,7 @@ async fn usernames_and_emails_are_unique_whatever_their_case() {
     sign_up(&app, "alice").await;
     let err = user::register(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         new_user("Alice", "ALICE@example.test", PASSWORD),
     )
     .await
@@ -146,13 +146,9 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
         ),
     ];
     for (username, email, password, field, message) in cases {
-        let err = user::register(
-            &app.state,
-            &quire::client_ip::ClientKey::named("t"),
-            new_user(username, email, password),
-        )
-        .await
-        .unwrap_err();
+        let err = user::register(&app.state, &client(), new_user(username, email, password))
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), 422);
         assert_eq!(
             fields(err).get(field),
@@ -161,13 +157,9 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
         );
     }
     let long = "x".repeat(129);
-    let err = user::register(
-        &app.state,
-        &quire::client_ip::ClientKey::named("t"),
-        new_user("alice", "a@b.co", &long),
-    )
-    .await
-    .unwrap_err();
+    let err = user::register(&app.state, &client(), new_user("alice", "a@b.co", &long))
+        .await
+        .unwrap_err();
     assert_eq!(
         fields(err).get("password"),
         ["is too long (maximum is 128 characters)"]
@@ -175,7 +167,7 @@ async fn every_sign_up_rule_is_enforced_on_the_server() {
     // 64 characters is fine.
     user::register(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         new_user("alice", "a@b.co", &"k".repeat(64)),
     )
     .await
@@ -187,7 +179,7 @@ async fn common_passwords_are_refused_unless_switched_off() {
     let on = TestApp::with_config(|c| c.common_passwords = true).await;
     let err = user::register(
         &on.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         new_user("alice", "a@b.co", "password123"),
     )
     .await
@@ -196,18 +188,14 @@ async fn common_passwords_are_refused_unless_switched_off() {
         fields(err).get("password"),
         ["is too common; choose one that is harder to guess"]
     );
-    user::register(
-        &on.state,
-        &quire::client_ip::ClientKey::named("t"),
-        new_user("alice", "a@b.co", PASSWORD),
-    )
-    .await
-    .unwrap();
+    user::register(&on.state, &client(), new_user("alice", "a@b.co", PASSWORD))
+        .await
+        .unwrap();
 
     let off = TestApp::with_config(|c| c.common_passwords = false).await;
     user::register(
         &off.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         new_user("alice", "a@b.co", "password123"),
     )
     .await
@@ -220,7 +208,7 @@ async fn login_accepts_the_right_password_in_any_email_case() {
     let alice = sign_up(&app, "alice").await;
     let signed_in = user::login(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         credentials(" ALICE@example.test ", PASSWORD),
     )
     .await
@@ -234,27 +222,23 @@ async fn login_refuses_wrong_password_and_unknown_email_alike() {
     sign_up(&app, "alice").await;
     let wrong = user::login(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         credentials("alice@example.test", "wrong password"),
     )
     .await
     .unwrap_err();
     let unknown = user::login(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         credentials("bob@example.test", PASSWORD),
     )
     .await
     .unwrap_err();
     assert_eq!(wrong, AppError::InvalidCredentials);
     assert_eq!(unknown, wrong);
-    let blank = user::login(
-        &app.state,
-        &quire::client_ip::ClientKey::named("t"),
-        credentials("", ""),
-    )
-    .await
-    .unwrap_err();
+    let blank = user::login(&app.state, &client(), credentials("", ""))
+        .await
+        .unwrap_err();
     assert_eq!(blank.status(), 422);
 }
 
@@ -291,33 +275,17 @@ async fn a_hash_with_older_parameters_is_replaced_at_the_next_sign_in() {
 
     // A wrong password leaves it as it is.
     let wrong = credentials("alice@example.test", "not the password");
-    assert!(
-        user::login(&app.state, &quire::client_ip::ClientKey::named("t"), wrong)
-            .await
-            .is_err()
-    );
+    assert!(user::login(&app.state, &client(), wrong).await.is_err());
     assert_eq!(stored().await, older);
     // The right one signs in and stores today's hash, which still takes the password.
     let right = || credentials("alice@example.test", PASSWORD);
-    user::login(
-        &app.state,
-        &quire::client_ip::ClientKey::named("t"),
-        right(),
-    )
-    .await
-    .unwrap();
+    user::login(&app.state, &client(), right()).await.unwrap();
     let upgraded = stored().await;
     assert!(
         upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "{upgraded}"
     );
-    user::login(
-        &app.state,
-        &quire::client_ip::ClientKey::named("t"),
-        right(),
-    )
-    .await
-    .unwrap();
+    user::login(&app.state, &client(), right()).await.unwrap();
     assert_eq!(stored().await, upgraded, "a current hash is kept");
 }
 
@@ -398,7 +366,7 @@ async fn changing_the_email_needs_the_current_password() {
         .unwrap();
     user::login(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         credentials("new@example.test", PASSWORD),
     )
     .await
@@ -413,7 +381,7 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
     app.login("alice").await;
     let alice = user::login(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         credentials("alice@example.test", PASSWORD),
     )
     .await
@@ -441,7 +409,7 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
     assert_eq!(
         user::login(
             &app.state,
-            &quire::client_ip::ClientKey::named("t"),
+            &client(),
             credentials("alice@example.test", PASSWORD)
         )
         .await
@@ -450,7 +418,7 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
     );
     user::login(
         &app.state,
-        &quire::client_ip::ClientKey::named("t"),
+        &client(),
         credentials("alice@example.test", "an entirely new passphrase"),
     )
     .await

@@ -4,7 +4,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, client};
 use quire::model::article::{ArticleDraft, ArticlePatch};
 use quire::model::search::SearchResults;
 use quire::service::{article, search};
@@ -30,15 +30,9 @@ async fn write(
 }
 
 async fn find(app: &TestApp, q: &str) -> SearchResults {
-    search::search(
-        &app.state,
-        &quire::client_ip::ClientKey::named("local"),
-        None,
-        q,
-        1,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("search {q:?}: {e:?}"))
+    search::search(&app.state, &client(), None, q, 1)
+        .await
+        .unwrap_or_else(|e| panic!("search {q:?}: {e:?}"))
 }
 
 fn titles(found: &SearchResults) -> Vec<String> {
@@ -169,14 +163,7 @@ async fn hostile_queries_give_results_or_nothing_never_an_error() {
         many.as_str(),
         "ünïcödé 中文 العربية",
     ] {
-        let found = search::search(
-            &app.state,
-            &quire::client_ip::ClientKey::named("local"),
-            None,
-            q,
-            1,
-        )
-        .await;
+        let found = search::search(&app.state, &client(), None, q, 1).await;
         assert!(found.is_ok(), "{q:?}: {found:?}");
     }
     assert_eq!(titles(&find(&app, "AND").await), ["AND NEAR title"]);
@@ -236,26 +223,14 @@ async fn authors_match_by_name_or_bio_and_pages_are_bounded() {
     assert_eq!(first.articles.total, 12);
     assert_eq!(first.articles.items.len(), 10);
     assert_eq!(first.articles.pages(), 2);
-    let second = search::search(
-        &app.state,
-        &quire::client_ip::ClientKey::named("local"),
-        None,
-        "ferris",
-        2,
-    )
-    .await
-    .unwrap();
+    let second = search::search(&app.state, &client(), None, "ferris", 2)
+        .await
+        .unwrap();
     assert_eq!(second.articles.items.len(), 2);
     for page in [0, 1001] {
-        let err = search::search(
-            &app.state,
-            &quire::client_ip::ClientKey::named("local"),
-            None,
-            "ferris",
-            page,
-        )
-        .await
-        .unwrap_err();
+        let err = search::search(&app.state, &client(), None, "ferris", page)
+            .await
+            .unwrap_err();
         assert_eq!(err.status(), 422);
     }
 }
@@ -331,14 +306,7 @@ async fn searches_past_the_limit_get_429_unless_the_page_cache_answers() {
     .await;
     // Nothing to search for costs nothing and is not counted.
     for _ in 0..5 {
-        let empty = search::search(
-            &app.state,
-            &quire::client_ip::ClientKey::named("local"),
-            None,
-            " \u{0} ",
-            1,
-        )
-        .await;
+        let empty = search::search(&app.state, &client(), None, " \u{0} ", 1).await;
         assert_eq!(empty.expect("an empty search").articles.total, 0);
     }
     // Three searches a minute from this address, through the page and the API alike.
@@ -468,15 +436,9 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
             .all(|h| h.snippet.iter().any(|p| p.hit))
     );
     // Past the ranked ones there is nothing more to page through.
-    let last = search::search(
-        &app.state,
-        &quire::client_ip::ClientKey::named("local"),
-        None,
-        "common",
-        1000,
-    )
-    .await
-    .unwrap();
+    let last = search::search(&app.state, &client(), None, "common", 1000)
+        .await
+        .unwrap();
     assert_eq!(last.articles.items.len(), 10);
     // A rarer word is ranked among all its matches.
     let rare = find(&app, "ancient").await;
@@ -523,15 +485,9 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
         !titles(&far).contains(&"Common ancient ground".to_owned()),
         "the oldest match is past the newest 10,000"
     );
-    let last = search::search(
-        &app.state,
-        &quire::client_ip::ClientKey::named("local"),
-        None,
-        "common",
-        1000,
-    )
-    .await
-    .unwrap();
+    let last = search::search(&app.state, &client(), None, "common", 1000)
+        .await
+        .unwrap();
     assert_eq!(last.articles.items.len(), 10);
 }
 

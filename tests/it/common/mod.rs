@@ -17,6 +17,11 @@ use tower_sessions::cookie::Key;
 pub const ORIGIN: &str = "http://127.0.0.1:3000";
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The client the tests' direct service calls come from (rate limits are off in tests).
+pub fn client() -> quire::client_ip::ClientKey {
+    quire::client_ip::ClientKey::named("test")
+}
+
 pub struct TestApp {
     pub state: AppState,
     pub router: Router,
@@ -338,7 +343,7 @@ impl TestApp {
     pub async fn sign_up(&self, name: &str) -> quire::model::user::UserId {
         quire::service::user::register(
             &self.state,
-            &quire::client_ip::ClientKey::named("t"),
+            &client(),
             quire::model::user::NewUser {
                 username: name.into(),
                 email: format!("{name}@example.test"),
