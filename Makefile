@@ -14,7 +14,7 @@ export LEPTOS_WASM_OPT_VERSION ?= version_132
 
 WASM := --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
-.PHONY: help setup run build dev fmt lint wasm-guard layers unit e2e conformance test size bench bench-100k reliability reliability-short
+.PHONY: help setup run build dev fmt lint wasm-guard layers unit e2e conformance test size bench bench-100k bench-libraries reliability reliability-short
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ bench: build ## The performance suite: 10k and 1M articles under wrk, the ceilin
 
 bench-100k: build ## Search and the admin table browser at 100,000 seeded articles
 	@bash scripts/bench-100k.sh
+
+bench-libraries: setup ## The page cache's store and the rate limiter against moka and governor, under Quire's loads
+	cd scripts/libbench && cargo run --release --quiet
 
 reliability: build ## The reliability suite: 60 s mixed load at 64 connections, 10 kill -9 rounds, full and read-only disk, 1,000 disconnects, hostile input
 	@python3 scripts/reliability.py
