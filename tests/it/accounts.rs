@@ -103,7 +103,7 @@ async fn usernames_and_emails_are_unique_whatever_their_case() {
 async fn the_database_itself_refuses_duplicates() {
     let app = TestApp::new().await;
     sign_up(&app, "alice").await;
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app.begin_write().await;
     let duplicate = sqlx::query(
         "insert into users (username, email, password_hash, created_at, updated_at) values ('ALICE', 'x@y.z', 'h', 'n', 'n')",
     )
@@ -257,7 +257,7 @@ async fn a_hash_with_older_parameters_is_replaced_at_the_next_sign_in() {
         .unwrap()
         .to_string();
     assert!(older.starts_with("$argon2id$v=19$m=8192,t=1,p=1$"));
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app.begin_write().await;
     sqlx::query("update users set password_hash = $1 where id = $2")
         .bind(&older)
         .bind(alice.id)

@@ -22,14 +22,7 @@ async fn app_with_admin() -> (TestApp, String, String) {
 async fn admin_app(app: TestApp) -> (TestApp, String, String) {
     let alice = app.register("alice").await;
     let bob = app.register("bob").await;
-    quire::service::user::set_admin(
-        &app.state,
-        quire::service::user::Granter::Operator,
-        "alice",
-        true,
-    )
-    .await
-    .expect("promote");
+    app.promote("alice").await;
     (app, alice, bob)
 }
 
@@ -138,7 +131,7 @@ async fn the_allowlist_keeps_secrets_and_sql_out() {
             .unwrap()
             .id,
     );
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app.begin_write().await;
     quire::db::follow::add(&mut *tx, a, b, &quire::db::now())
         .await
         .unwrap();

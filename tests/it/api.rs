@@ -1101,7 +1101,7 @@ async fn a_token_alone_cannot_take_the_account_over() {
     assert_eq!(response.status, StatusCode::OK, "{response:?}");
 
     // The same token six minutes on (or stolen later): a token alone changes neither.
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app.begin_write().await;
     sqlx::query("update api_tokens set created_at = '2000-01-01T00:00:00.000Z'")
         .execute(&mut *tx)
         .await

@@ -417,7 +417,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
             at: &at,
         })
         .collect();
-    let mut tx = app.state.db.begin_write().await.unwrap();
+    let mut tx = app.begin_write().await;
     insert_many(&mut tx, &rows).await.unwrap();
     tx.commit().await.unwrap();
 
@@ -494,12 +494,7 @@ async fn a_word_in_nearly_every_article_ranks_only_the_newest_ten_thousand() {
 /// Writes an article titled `title` with id 150,000 (slug `far-ahead`), as a blog would after
 /// 150,000 articles: the recent index's window moves past every article before it.
 async fn write_far_ahead(app: &TestApp, author: quire::model::user::UserId, title: &str) {
-    let mut tx = app
-        .state
-        .db
-        .begin_write()
-        .await
-        .expect("a write transaction");
+    let mut tx = app.begin_write().await;
     sqlx::query(
         "insert into articles (id, slug, title, description, body, body_html, author_id,
                                created_at, updated_at)
@@ -528,12 +523,7 @@ async fn in_recent(app: &TestApp, fts: &str) -> Vec<i64> {
 
 /// FTS5's own check of the recent index against the articles of its window.
 async fn recent_is_sound(app: &TestApp) {
-    let mut tx = app
-        .state
-        .db
-        .begin_write()
-        .await
-        .expect("a write transaction");
+    let mut tx = app.begin_write().await;
     sqlx::query(
         "insert into articles_recent_fts (articles_recent_fts, rank)
          values ('integrity-check', 1)",

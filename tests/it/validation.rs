@@ -972,14 +972,7 @@ async fn page_numbers_in_addresses_are_a_422_that_says_what_a_page_may_be() {
 
     // The admin table browser: its parameters are 400s that name them.
     let admin = app.register("root").await;
-    quire::service::user::set_admin(
-        &app.state,
-        quire::service::user::Granter::Operator,
-        "root",
-        true,
-    )
-    .await
-    .expect("promote");
+    app.promote("root").await;
     for (query, message) in [
         ("q=a%00b", "q must not contain the NUL character"),
         ("page=-1", "page must be a whole number from 1"),

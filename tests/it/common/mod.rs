@@ -339,6 +339,27 @@ impl TestApp {
             .to_owned()
     }
 
+    /// A write transaction, for a test that sets up rows by hand.
+    pub async fn begin_write(&self) -> quire::db::WriteTx {
+        self.state
+            .db
+            .begin_write()
+            .await
+            .expect("a write transaction")
+    }
+
+    /// Makes `name` an administrator, as the operator does with `quire user promote`.
+    pub async fn promote(&self, name: &str) {
+        quire::service::user::set_admin(
+            &self.state,
+            quire::service::user::Granter::Operator,
+            name,
+            true,
+        )
+        .await
+        .expect("promote");
+    }
+
     /// Signs `name` up through the service (email `name@example.test`); returns the user id.
     pub async fn sign_up(&self, name: &str) -> quire::model::user::UserId {
         quire::service::user::register(
