@@ -10,21 +10,19 @@
 //! What is kept, and for whom, is decided by the middleware in front of it
 //! (`http::page_cache`): `GET`s of the reading routes, for an anonymous reader or one
 //! signed-in viewer (the key holds the viewer's id). Memory is bounded by
-//! `QUIRE_PAGE_CACHE_MB`; the least recently used answers go first.
+//! `QUIRE_PAGE_CACHE_MB`; the oldest answers go first.
 //!
 //! One render per page at a time: when many readers ask for a page nobody has rendered yet
 //! (or whose answer was just dropped by a write), the first renders it and the others wait for
 //! that answer instead of each running the same queries (a search at a million articles would
 //! otherwise run 32 times over, at once).
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
-use moka::policy::EvictionPolicy;
 use tokio::sync::Notify;
 
 use crate::model::user::UserId;
@@ -43,8 +41,7 @@ pub struct Key {
 
 #[derive(Debug)]
 struct Entry {
-    /// The `Db::commits` it was rendered at: served only while the count has not moved.
-    commits: u64,
+    stored: Instant,
     headers: HeaderMap,
     body: Bytes,
     /// The CSP nonce the body's scripts carry, swapped for each reader's own on a hit.
@@ -54,17 +51,30 @@ struct Entry {
 /// A kept answer: headers, body and the nonce it was rendered with.
 pub type Kept = (HeaderMap, Bytes, Option<Arc<str>>);
 
-/// Rendered answers by viewer and address, `budget` bytes of bodies at most. The store is
-/// moka's (`scripts/libbench` measured it against the hand-written one it replaced): weighed
-/// by body size, least recently used out first, each answer kept `TTL` at most. Its LRU
-/// policy, not TinyLFU: TinyLFU may refuse a page just rendered into a full cache, and then
-/// the readers who waited for that render would each render it again.
+#[derive(Debug, Default)]
+struct Entries {
+    /// The `Db::commits` every entry was rendered at.
+    commits: u64,
+    bytes: usize,
+    map: HashMap<Key, Entry>,
+    /// Keys, oldest first, for eviction.
+    order: VecDeque<Key>,
+}
+
+impl Entries {
+    fn clear(&mut self, commits: u64) {
+        self.commits = commits;
+        self.bytes = 0;
+        self.map.clear();
+        self.order.clear();
+    }
+}
+
+/// Rendered answers by viewer and address. `budget` bytes of bodies at most.
 #[derive(Debug)]
 pub struct PageCache {
     budget: usize,
-    /// The newest `Db::commits` seen: answers rendered before it are out of date.
-    generation: AtomicU64,
-    entries: moka::sync::Cache<Key, Arc<Entry>>,
+    entries: Mutex<Entries>,
     /// The pages being rendered now, each with the signal its waiters wait for.
     renders: Mutex<HashMap<Key, Arc<Notify>>>,
 }
@@ -96,15 +106,7 @@ impl PageCache {
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
-            generation: AtomicU64::new(0),
-            entries: moka::sync::Cache::builder()
-                .max_capacity(u64::try_from(budget).unwrap_or(u64::MAX))
-                .weigher(|_, entry: &Arc<Entry>| {
-                    u32::try_from(entry.body.len()).unwrap_or(u32::MAX)
-                })
-                .eviction_policy(EvictionPolicy::lru())
-                .time_to_live(TTL)
-                .build(),
+            entries: Mutex::new(Entries::default()),
             renders: Mutex::new(HashMap::new()),
         }
     }
@@ -144,23 +146,20 @@ impl PageCache {
         self.budget > 0
     }
 
-    /// Moves the generation up to `commits`; when it moved, everything kept is out of date.
-    /// False when `commits` is older than what another reader has seen already.
-    fn catch_up(&self, commits: u64) -> bool {
-        let seen = self.generation.fetch_max(commits, Ordering::AcqRel);
-        if commits > seen {
-            self.entries.invalidate_all();
-        }
-        commits >= seen
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
+        lock(&self.entries)
     }
 
     /// The answer kept for `key`, if it was rendered at `commits` less than `TTL` ago.
     pub fn get(&self, key: &Key, commits: u64) -> Option<Kept> {
-        if !self.catch_up(commits) {
+        let mut entries = self.lock();
+        if entries.commits != commits {
+            // Something was written since: everything kept is out of date.
+            entries.clear(commits);
             return None;
         }
-        let entry = self.entries.get(key)?;
-        (entry.commits == commits).then(|| {
+        let entry = entries.map.get(key)?;
+        (entry.stored.elapsed() < TTL).then(|| {
             (
                 entry.headers.clone(),
                 entry.body.clone(),
@@ -175,18 +174,36 @@ impl PageCache {
         if !self.is_on() || commits != current || body.len() > self.budget / 16 {
             return;
         }
-        if !self.catch_up(commits) {
+        let mut entries = self.lock();
+        if entries.commits > commits {
             // A reader has seen a newer write since: this answer is already out of date.
             return;
         }
-        self.entries.insert(
+        if entries.commits != commits {
+            entries.clear(commits);
+        }
+        if let Some(old) = entries.map.remove(&key) {
+            entries.bytes -= old.body.len();
+            entries.order.retain(|k| k != &key);
+        }
+        while entries.bytes + body.len() > self.budget {
+            let Some(oldest) = entries.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = entries.map.remove(&oldest) {
+                entries.bytes -= old.body.len();
+            }
+        }
+        entries.bytes += body.len();
+        entries.order.push_back(key.clone());
+        entries.map.insert(
             key,
-            Arc::new(Entry {
-                commits,
+            Entry {
+                stored: Instant::now(),
                 headers,
                 body,
                 nonce,
-            }),
+            },
         );
     }
 }
@@ -241,12 +258,13 @@ mod tests {
                 (HeaderMap::new(), body(100), None),
             );
         }
-        let entries = &cache.entries;
-        entries.run_pending_tasks();
-        assert!(entries.weighted_size() <= 1600);
-        assert_eq!(entries.entry_count(), 16);
-        assert!(!entries.contains_key(&key(None, "/?page=3")));
-        assert!(entries.contains_key(&key(None, "/?page=19")));
+        let entries = cache.lock();
+        assert!(entries.bytes <= 1600);
+        assert_eq!(entries.map.len(), 16);
+        assert_eq!(entries.order.len(), 16);
+        assert!(!entries.map.contains_key(&key(None, "/?page=3")));
+        assert!(entries.map.contains_key(&key(None, "/?page=19")));
+        drop(entries);
         // Storing an address again replaces it, without counting it twice.
         cache.put(
             key(None, "/?page=19"),
@@ -254,9 +272,10 @@ mod tests {
             1,
             (HeaderMap::new(), body(50), None),
         );
-        entries.run_pending_tasks();
-        assert_eq!(entries.weighted_size(), 1550);
-        assert_eq!(entries.entry_count(), 16);
+        let entries = cache.lock();
+        assert_eq!(entries.bytes, 1550);
+        assert_eq!(entries.order.len(), 16);
+        drop(entries);
         // An answer bigger than a sixteenth of the budget is not worth keeping.
         cache.put(key(None, "/big"), 1, 1, (HeaderMap::new(), body(101), None));
         assert!(cache.get(&key(None, "/big"), 1).is_none());

@@ -1,6 +1,5 @@
-//! Measures Quire's page-cache store (`quire::cache::PageCache`, moka with LRU since 02636ad
-//! measured the hand-written one against it) against moka's default TinyLFU, and Quire's rate
-//! limiter (`quire::auth::limiter::Limiter`) against governor, on the loads Quire puts on them;
+//! Measures Quire's page-cache store (`quire::cache::PageCache`) against moka (LRU and its
+//! default TinyLFU), and Quire's rate limiter (`quire::auth::limiter::Limiter`) against governor, on the loads Quire puts on them;
 //! prints a Markdown report. Run by `make bench-libraries`.
 
 use std::num::NonZeroU32;
@@ -83,10 +82,10 @@ fn cache_report() {
          each page by its body and keeps it for the same TTL.\n",
         BUDGET >> 20
     );
-    println!("| Load | Quire's store (moka, LRU) | moka, TinyLFU |");
-    println!("| --- | ---: | ---: |");
+    println!("| Load | Quire's store (FIFO) | moka, LRU | moka, TinyLFU |");
+    println!("| --- | ---: | ---: | ---: |");
     let body = Bytes::from(vec![b'x'; BODY]);
-    let policies = || [EvictionPolicy::tiny_lfu()];
+    let policies = || [EvictionPolicy::lru(), EvictionPolicy::tiny_lfu()];
 
     // Hits: 1,000 kept pages read over and over.
     let keys: Vec<Key> = (0..1000).map(key).collect();
