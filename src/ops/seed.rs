@@ -239,8 +239,6 @@ impl Draft {
 /// it ends.
 struct Progress {
     bar: ProgressBar,
-    what: &'static str,
-    started: Instant,
 }
 
 impl Progress {
@@ -258,11 +256,7 @@ impl Progress {
                 .progress_chars("#> "),
         );
         bar.set_prefix(what);
-        Self {
-            bar,
-            what,
-            started: Instant::now(),
-        }
+        Self { bar }
     }
 
     fn show(&mut self, done: u32) {
@@ -271,8 +265,8 @@ impl Progress {
             if self.bar.is_hidden() {
                 eprintln!(
                     "  {} {done} in {:.1} s",
-                    self.what,
-                    self.started.elapsed().as_secs_f64()
+                    self.bar.prefix(),
+                    self.bar.elapsed().as_secs_f64()
                 );
             } else {
                 self.bar.finish();
