@@ -10,7 +10,9 @@
 //! What is kept, and for whom, is decided by the middleware in front of it
 //! (`http::page_cache`): `GET`s of the reading routes, for an anonymous reader or one
 //! signed-in viewer (the key holds the viewer's id). Memory is bounded by
-//! `QUIRE_PAGE_CACHE_MB`; the oldest answers go first.
+//! `QUIRE_PAGE_CACHE_MB`, counting everything an entry holds (its address twice, its headers,
+//! its body and a fixed share for the bookkeeping: `Entry::weight`), and by `MAX_ENTRIES`; the
+//! oldest answers go first.
 //!
 //! One render per page at a time: when many readers ask for a page nobody has rendered yet
 //! (or whose answer was just dropped by a write), the first renders it and the others wait for
@@ -31,6 +33,13 @@ use crate::model::user::UserId;
 pub const TTL: Duration = Duration::from_secs(5);
 /// How long a reader waits for another's render of the same page before rendering it too.
 const WAIT_FOR_RENDER: Duration = Duration::from_secs(10);
+/// The most answers kept, however small.
+pub const MAX_ENTRIES: usize = 20_000;
+/// What an entry costs beyond the bytes of its address, headers and body: the map's slot and
+/// the entry's fields, the eviction queue's slot, the allocators' rounding.
+pub const ENTRY_OVERHEAD: usize = 256;
+/// What one header costs beyond its name and value (`HeaderMap`'s slot and indices).
+const HEADER_OVERHEAD: usize = 64;
 
 /// Whose answer, to which address (path and query).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -46,6 +55,18 @@ struct Entry {
     body: Bytes,
     /// The CSP nonce the body's scripts carry, swapped for each reader's own on a hit.
     nonce: Option<Arc<str>>,
+    /// What it counts against the budget (`weight`).
+    weight: usize,
+}
+
+/// The memory an answer for `key` takes once kept: its address twice (the map's key and the
+/// eviction queue's), its headers, its body, its nonce and `ENTRY_OVERHEAD`.
+fn weight(key: &Key, headers: &HeaderMap, body: &Bytes, nonce: Option<&Arc<str>>) -> usize {
+    let headers: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + HEADER_OVERHEAD)
+        .sum();
+    2 * key.uri.len() + headers + body.len() + nonce.map_or(0, |n| n.len()) + ENTRY_OVERHEAD
 }
 
 /// A kept answer: headers, body and the nonce it was rendered with.
@@ -70,7 +91,7 @@ impl Entries {
     }
 }
 
-/// Rendered answers by viewer and address. `budget` bytes of bodies at most.
+/// Rendered answers by viewer and address: `budget` bytes at most, all counted (`weight`).
 #[derive(Debug)]
 pub struct PageCache {
     budget: usize,
@@ -146,6 +167,12 @@ impl PageCache {
         self.budget > 0
     }
 
+    /// How many answers are kept, and the bytes they count against the budget.
+    pub fn usage(&self) -> (usize, usize) {
+        let entries = self.lock();
+        (entries.map.len(), entries.bytes)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         lock(&self.entries)
     }
@@ -168,10 +195,16 @@ impl PageCache {
         })
     }
 
+    /// Whether an answer of `bytes` is worth a share of the budget: at most a sixteenth.
+    pub fn fits(&self, bytes: usize) -> bool {
+        bytes <= self.budget / 16
+    }
+
     /// Keeps an answer rendered when `Db::commits` was `commits`, unless a write has happened
     /// since or it is too big to be worth a share of the budget.
     pub fn put(&self, key: Key, commits: u64, current: u64, (headers, body, nonce): Kept) {
-        if !self.is_on() || commits != current || body.len() > self.budget / 16 {
+        let weight = weight(&key, &headers, &body, nonce.as_ref());
+        if !self.is_on() || commits != current || !self.fits(weight) {
             return;
         }
         let mut entries = self.lock();
@@ -183,18 +216,18 @@ impl PageCache {
             entries.clear(commits);
         }
         if let Some(old) = entries.map.remove(&key) {
-            entries.bytes -= old.body.len();
+            entries.bytes -= old.weight;
             entries.order.retain(|k| k != &key);
         }
-        while entries.bytes + body.len() > self.budget {
+        while entries.bytes + weight > self.budget || entries.map.len() >= MAX_ENTRIES {
             let Some(oldest) = entries.order.pop_front() else {
                 break;
             };
             if let Some(old) = entries.map.remove(&oldest) {
-                entries.bytes -= old.body.len();
+                entries.bytes -= old.weight;
             }
         }
-        entries.bytes += body.len();
+        entries.bytes += weight;
         entries.order.push_back(key.clone());
         entries.map.insert(
             key,
@@ -203,6 +236,7 @@ impl PageCache {
                 headers,
                 body,
                 nonce,
+                weight,
             },
         );
     }
@@ -247,10 +281,16 @@ mod tests {
         assert!(cache.get(&page, 4).is_none());
     }
 
+    /// An entry for `/?page=NN` (two digits) with a body of `n` bytes weighs this much.
+    fn page_weight(n: usize) -> usize {
+        2 * "/?page=10".len() + n + ENTRY_OVERHEAD
+    }
+
     #[test]
     fn memory_stays_within_the_budget_oldest_out_first() {
-        let cache = PageCache::new(1600);
-        for i in 0..20 {
+        let budget = 16 * page_weight(100);
+        let cache = PageCache::new(budget);
+        for i in 10..30 {
             cache.put(
                 key(None, &format!("/?page={i}")),
                 1,
@@ -259,26 +299,80 @@ mod tests {
             );
         }
         let entries = cache.lock();
-        assert!(entries.bytes <= 1600);
+        assert_eq!(entries.bytes, budget);
         assert_eq!(entries.map.len(), 16);
         assert_eq!(entries.order.len(), 16);
-        assert!(!entries.map.contains_key(&key(None, "/?page=3")));
-        assert!(entries.map.contains_key(&key(None, "/?page=19")));
+        assert!(!entries.map.contains_key(&key(None, "/?page=13")));
+        assert!(entries.map.contains_key(&key(None, "/?page=29")));
         drop(entries);
         // Storing an address again replaces it, without counting it twice.
         cache.put(
-            key(None, "/?page=19"),
+            key(None, "/?page=29"),
             1,
             1,
             (HeaderMap::new(), body(50), None),
         );
         let entries = cache.lock();
-        assert_eq!(entries.bytes, 1550);
+        assert_eq!(entries.bytes, budget - 50);
         assert_eq!(entries.order.len(), 16);
         drop(entries);
         // An answer bigger than a sixteenth of the budget is not worth keeping.
-        cache.put(key(None, "/big"), 1, 1, (HeaderMap::new(), body(101), None));
-        assert!(cache.get(&key(None, "/big"), 1).is_none());
+        cache.put(
+            key(None, "/?page=99"),
+            1,
+            1,
+            (HeaderMap::new(), body(101), None),
+        );
+        assert!(cache.get(&key(None, "/?page=99"), 1).is_none());
+    }
+
+    /// Issue 32 F8: the budget counted bodies only, so answers with long addresses and small
+    /// bodies (`/api/profiles/bob?pad=<60 KB>`) grew the server by hundreds of MB.
+    #[test]
+    fn addresses_and_headers_count_against_the_budget() {
+        let budget = 1 << 20;
+        let cache = PageCache::new(budget);
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", "application/json".parse().unwrap());
+        let pad = "p".repeat(8 * 1024);
+        for i in 0..1000 {
+            cache.put(
+                key(None, &format!("/api/profiles/bob?i={i}&pad={pad}")),
+                1,
+                1,
+                (headers.clone(), body(100), None),
+            );
+        }
+        let entries = cache.lock();
+        let held: usize = entries
+            .map
+            .iter()
+            .map(|(k, e)| 2 * k.uri.len() + e.body.len() + e.headers.len() * 80)
+            .sum();
+        assert!(held <= budget, "{held} bytes held for a budget of {budget}");
+        assert!(entries.bytes <= budget);
+        assert!(entries.map.len() < 70, "{}", entries.map.len());
+    }
+
+    #[test]
+    fn the_number_of_entries_is_capped() {
+        let cache = PageCache::new(1 << 30);
+        for i in 0..(MAX_ENTRIES + 100) {
+            cache.put(
+                key(None, &format!("/?i={i}")),
+                1,
+                1,
+                (HeaderMap::new(), body(1), None),
+            );
+        }
+        let entries = cache.lock();
+        assert_eq!(entries.map.len(), MAX_ENTRIES);
+        assert_eq!(entries.order.len(), MAX_ENTRIES);
+        assert!(
+            entries
+                .map
+                .contains_key(&key(None, &format!("/?i={}", MAX_ENTRIES + 99)))
+        );
     }
 
     #[tokio::test]

@@ -29,6 +29,12 @@ impl ClientIp {
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip().to_canonical());
+        if let Some(peer) = peer
+            && trusted.is_empty()
+            && request.headers().contains_key("x-forwarded-for")
+        {
+            warn_of_an_untrusted_proxy(peer);
+        }
         Self(peer.map(|peer| forwarded_client(peer, request.headers(), trusted)))
     }
 
@@ -96,6 +102,29 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// Says once in the log, for the first `X-Forwarded-For` that came from a loopback or private
+/// peer while no proxy is trusted, that every client behind that proxy shares its rate limits
+/// (it is most likely the operator's own proxy, not configured). Whether it was said is
+/// returned, for the test.
+fn warn_of_an_untrusted_proxy(peer: IpAddr) -> bool {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    let private = match peer {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
+    };
+    if !private || WARNED.swap(true, Ordering::Relaxed) {
+        return false;
+    }
+    tracing::warn!(
+        %peer,
+        "X-Forwarded-For came from a local proxy, but QUIRE_TRUSTED_PROXIES is empty: \
+         the header is ignored, and every client behind that proxy shares its rate limits; \
+         list the proxy in QUIRE_TRUSTED_PROXIES"
+    );
+    true
+}
+
 /// The client behind `peer`: the peer itself unless it is a trusted proxy; otherwise the
 /// nearest untrusted address of `X-Forwarded-For`, read from the right (each proxy appends
 /// the address it received the request from). When every address is trusted, the leftmost;
@@ -154,6 +183,10 @@ impl TrustedProxies {
 
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.0.iter().any(|cidr| cidr.contains(ip))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -217,6 +250,18 @@ mod tests {
             headers.append("x-forwarded-for", HeaderValue::from_static(value));
         }
         headers
+    }
+
+    /// Issue 32 F6: a proxy on this machine that nobody listed made every client one, silently.
+    #[test]
+    fn a_local_proxy_not_trusted_is_said_once() {
+        // A public peer's header is a client's own words: nothing to say.
+        assert!(!warn_of_an_untrusted_proxy(ip("203.0.113.9")));
+        assert!(warn_of_an_untrusted_proxy(ip("127.0.0.1")));
+        assert!(
+            !warn_of_an_untrusted_proxy(ip("10.1.2.3")),
+            "said once only"
+        );
     }
 
     #[test]

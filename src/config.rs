@@ -78,6 +78,11 @@ pub struct Config {
     /// in MiB; 0 turns the cache off).
     #[arg(long, env = "QUIRE_PAGE_CACHE_MB", default_value = "32", value_parser = cache_mebibytes)]
     pub page_cache_bytes: usize,
+    /// Say on each cacheable answer whether it came from the page cache (`x-quire-cache: hit`
+    /// or `miss`; `QUIRE_CACHE_STATUS_HEADER`, off by default): for tests and diagnosis only,
+    /// since it tells anyone whether someone else opened an address lately.
+    #[arg(long, env = "QUIRE_CACHE_STATUS_HEADER", default_value = "off", value_parser = on_off, action = ArgAction::Set)]
+    pub cache_status_header: bool,
     /// Reverse proxies whose `X-Forwarded-For` names the client (`QUIRE_TRUSTED_PROXIES`,
     /// addresses and ranges, comma-separated); none by default, and the header is ignored.
     #[arg(long, env = "QUIRE_TRUSTED_PROXIES", default_value = "", value_parser = proxies)]
@@ -125,6 +130,7 @@ impl Config {
             metrics_token: None,
             min_free_disk_bytes: 0,
             page_cache_bytes: 4 * 1024 * 1024,
+            cache_status_header: true,
             trusted_proxies: TrustedProxies::default(),
         }
     }

@@ -276,6 +276,9 @@ mod ssr {
 
     /// SQLite primary result codes that mean "the disk, not the request, is the problem".
     const SQLITE_READONLY: i32 = 8;
+    /// A statement stopped by its progress handler: its request's reads ran out of time
+    /// (`db::reads_until`).
+    const SQLITE_INTERRUPT: i32 = 9;
     const SQLITE_IOERR: i32 = 10;
     const SQLITE_FULL: i32 = 13;
     const SQLITE_CANTOPEN: i32 = 14;
@@ -308,6 +311,10 @@ mod ssr {
                         Some(SQLITE_IOERR) => {
                             tracing::error!(%error, "database storage failed");
                             Self::Unavailable("storage failed (input/output error)".into())
+                        }
+                        Some(SQLITE_INTERRUPT) => {
+                            tracing::warn!("a read was stopped at its request's deadline");
+                            Self::Timeout
                         }
                         Some(SQLITE_CANTOPEN) => {
                             tracing::error!(%error, "database file cannot be opened");

@@ -8,7 +8,9 @@
 //!
 //! - the redirect's `__path` and `__err` are moved out of the address into a cookie signed
 //!   with the server's key, naming the page it is for and expiring after `FLASH_TTL`;
-//! - every request's address is stripped of `__path` and `__err` before anything reads it;
+//! - every request's address is stripped of every key that starts with `__` once decoded
+//!   (`%5F%5Ferr`, `%5f%5Ferr` and `%255F%255Ferr` too: `is_reserved`) before anything reads
+//!   it, so no spelling of `__err` reaches Leptos's router, which decodes keys;
 //! - the page the cookie names shows its error once, and the cookie is removed. The page
 //!   cache neither serves nor keeps that answer (`Flash` marks the request).
 //!
@@ -30,8 +32,8 @@ use tower_sessions::cookie::{Cookie, CookieJar, Key, SameSite};
 
 /// How long a carried error waits for its page.
 pub const FLASH_TTL: Duration = Duration::from_secs(60);
-/// The query keys Leptos writes a server function's error into.
-const ERROR_KEYS: [&str; 2] = ["__path", "__err"];
+/// How many times a key is decoded to see whether it hides a reserved one (`is_reserved`).
+const DECODINGS: usize = 4;
 /// What a signed value starts with, so that no other signed cookie (the session's) can be
 /// passed off as one.
 const TAG: &str = "flash";
@@ -200,37 +202,80 @@ pub fn provide_action_error() {
     }
 }
 
-/// `query` without the error keys, and those keys' values (`__path`, `__err`) when both were
-/// there.
-fn split_query(query: &str) -> (String, Option<(String, String)>) {
+/// Whether a query key (decoded once, as every reader of a query decodes it) is reserved: it
+/// starts with `__`, the prefix of the keys Leptos reads a server function's error from, as it
+/// is or once decoded again (up to `DECODINGS` times: `%255F%255Ferr` is `__err` twice
+/// decoded). No page of ours reads such a key.
+fn is_reserved(key: &str) -> bool {
+    let mut key = std::borrow::Cow::Borrowed(key);
+    for _ in 0..DECODINGS {
+        if key.starts_with("__") {
+            return true;
+        }
+        if !key.contains('%') && !key.contains('+') {
+            return false;
+        }
+        let decoded: String = form_urlencoded::parse(key.as_bytes())
+            .next()
+            .map(|(k, _)| k.into_owned())
+            .unwrap_or_default();
+        if decoded == *key {
+            return false;
+        }
+        key = decoded.into();
+    }
+    key.starts_with("__")
+}
+
+/// What `split_query` found: the query without the reserved keys, whether any were removed,
+/// and the error Leptos wrote (`__path` and `__err`, when both were there).
+struct Split {
+    kept: String,
+    removed: bool,
+    error: Option<(String, String)>,
+}
+
+/// `query` without its reserved keys (`is_reserved`), and the values of `__path` and `__err`.
+fn split_query(query: &str) -> Split {
     let mut kept = form_urlencoded::Serializer::new(String::new());
-    let (mut function, mut error) = (None, None);
+    let (mut function, mut error, mut removed) = (None, None, false);
     for (key, value) in form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
             "__path" => function = Some(value.into_owned()),
             "__err" => error = Some(value.into_owned()),
+            _ if is_reserved(&key) => {}
             _ => {
                 kept.append_pair(&key, &value);
+                continue;
             }
         }
+        removed = true;
     }
-    (kept.finish(), function.zip(error))
+    Split {
+        kept: kept.finish(),
+        removed,
+        error: function.zip(error),
+    }
 }
 
-/// Removes `__path` and `__err` from the request's address.
+/// Removes the reserved keys (`is_reserved`) from the request's address; an address without
+/// any is left exactly as it came.
 fn strip_error_keys(request: &mut Request) {
     let Some(query) = request.uri().query() else {
         return;
     };
-    if !ERROR_KEYS.iter().any(|key| query.contains(key)) {
+    if !query.contains("__") && !query.contains('%') {
         return;
     }
-    let (kept, _) = split_query(query);
+    let split = split_query(query);
+    if !split.removed {
+        return;
+    }
     let path = request.uri().path();
-    let stripped = if kept.is_empty() {
+    let stripped = if split.kept.is_empty() {
         path.to_owned()
     } else {
-        format!("{path}?{kept}")
+        format!("{path}?{}", split.kept)
     };
     let mut parts = request.uri().clone().into_parts();
     if let Ok(path_and_query) = PathAndQuery::try_from(stripped) {
@@ -246,7 +291,9 @@ fn strip_error_keys(request: &mut Request) {
 fn moved_out(response: &Response) -> Option<(String, String, Flash)> {
     let location = response.headers().get(header::LOCATION)?.to_str().ok()?;
     let (base, query) = location.split_once('?')?;
-    let (kept, found) = split_query(query);
+    let Split {
+        kept, error: found, ..
+    } = split_query(query);
     let (function, error) = found?;
     let page = match base.split_once("://") {
         Some((_, rest)) => rest.find('/').map_or("/", |at| &rest[at..]),
@@ -306,15 +353,40 @@ mod tests {
 
     #[test]
     fn the_error_keys_leave_the_address_and_the_rest_stays() {
-        let (kept, found) = split_query("page=2&__path=%2Frpc%2Flogin&__err=abc%3D&q=a+b");
-        assert_eq!(kept, "page=2&q=a+b");
-        assert_eq!(found, Some(("/rpc/login".into(), "abc=".into())));
+        let split = split_query("page=2&__path=%2Frpc%2Flogin&__err=abc%3D&q=a+b");
+        assert_eq!(split.kept, "page=2&q=a+b");
+        assert_eq!(split.error, Some(("/rpc/login".into(), "abc=".into())));
         let mut request = request_with("", "/login?__path=x&__err=y");
         strip_error_keys(&mut request);
         assert_eq!(request.uri().to_string(), "/login");
         let mut request = request_with("", "/search?q=rust&__err=y");
         strip_error_keys(&mut request);
         assert_eq!(request.uri().to_string(), "/search?q=rust");
+    }
+
+    /// Issue 32 F1: only the raw keys were stripped, and Leptos decodes keys, so
+    /// `%5F%5Ferr` still put an attacker's words on our pages.
+    #[test]
+    fn every_spelling_of_a_reserved_key_leaves_the_address() {
+        for query in [
+            "%5F%5Fpath=x&%5F%5Ferr=y",
+            "%5f%5Fpath=x&%5F%5ferr=y",
+            "_%5Fpath=x&%5F_err=y",
+            "%255F%255Fpath=x&%255F%255Ferr=y",
+            "%25255F%25255Ferr=y",
+            "__ERR=y&__Path=x&__anything=z",
+        ] {
+            let mut request = request_with("", &format!("/login?q=a%20b&{query}&page=2"));
+            strip_error_keys(&mut request);
+            assert_eq!(request.uri().to_string(), "/login?q=a+b&page=2", "{query}");
+        }
+        // An address without reserved keys is left as it came, its spelling included.
+        let mut request = request_with("", "/search?q=a%20b_c&tag=x%5Fy&_one=1");
+        strip_error_keys(&mut request);
+        assert_eq!(
+            request.uri().to_string(),
+            "/search?q=a%20b_c&tag=x%5Fy&_one=1"
+        );
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Background work of the server (ssr-only), started by `http::serve`.
+//! Background work of the server (ssr-only), started by `http::serve`: the sweeps of expired
+//! sessions and tokens, and of the rate limiters' ended windows.
 
 use std::time::Duration;
 
@@ -18,5 +19,22 @@ pub async fn sweep_expired_sessions(db: crate::db::Db) {
             Ok(n) => tracing::info!(tokens = n, "deleted expired API tokens"),
             Err(e) => tracing::warn!(error = %e, "could not delete expired API tokens"),
         }
+    }
+}
+
+/// How often the rate limiters forget the windows that have ended.
+pub const LIMITER_SWEEP: Duration = Duration::from_secs(60);
+
+/// Forgets, every minute, the rate limiters' ended windows: a burst of made-up keys (emails,
+/// addresses) gives its memory back once its window has passed, instead of waiting for the
+/// limiter to fill.
+pub async fn sweep_limiters(state: crate::state::AppState) {
+    let mut every = tokio::time::interval(LIMITER_SWEEP);
+    loop {
+        every.tick().await;
+        for limiter in state.limiters() {
+            limiter.sweep();
+        }
+        state.sign_in_guard.sweep();
     }
 }

@@ -31,6 +31,11 @@ pub const EDITOR: &str = "/editor";
 pub const SEARCH: &str = "/search";
 pub const ADMIN: &str = "/admin";
 
+/// Words the REST API's routes put where an article's slug goes (`/api/articles/feed`): an
+/// article is never given one as its slug, which those routes would hide. A test checks the
+/// list against the API's router (`api::ROUTES`).
+pub const RESERVED_SLUGS: [&str; 1] = ["feed"];
+
 /// One page of the app, as Leptos's router lists it (axum's syntax: `{param}`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Page {

@@ -91,6 +91,21 @@ impl AppState {
     }
 }
 
+impl Shared {
+    /// Every rate limiter, for the sweep that forgets ended windows (`jobs`).
+    pub fn limiters(&self) -> [&Limiter; 7] {
+        [
+            &self.ip_limiter,
+            &self.account_limiter,
+            &self.password_proofs,
+            &self.write_ip_limiter,
+            &self.write_account_limiter,
+            &self.search_limiter,
+            &self.preview_limiter,
+        ]
+    }
+}
+
 impl Deref for AppState {
     type Target = Shared;
 

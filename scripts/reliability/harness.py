@@ -640,7 +640,10 @@ def check_database(db: Path) -> list[str]:
                                          "(select count(*) from articles a where a.author_id = u.id)"),
                 ("tags.articles_count", "select count(*) from tags t where articles_count <> "
                                         "(select count(*) from article_tags x where x.tag_id = t.id)"),
-                ("article_stats", "select count(*) from article_stats where articles <> (select count(*) from articles)"),
+                ("article_stats", "select count(*) from article_stats where articles <> (select count(*) from articles)"
+                                  " or users <> (select count(*) from users)"
+                                  " or comments <> (select count(*) from comments)"
+                                  " or favorites <> (select count(*) from favorites)"),
             ):
                 wrong = c.execute(sql).fetchone()[0]
                 if wrong:

@@ -6,8 +6,8 @@
 `scripts/reliability.py` calls `main(base_url, db_path, short, server_pid)` on a seeded server
 started with QUIRE_AUTH_ATTEMPTS_PER_MINUTE=0, QUIRE_WRITES_PER_MINUTE=0,
 QUIRE_SEARCHES_PER_MINUTE=0, QUIRE_PREVIEWS_PER_MINUTE=0 and QUIRE_COMMON_PASSWORDS=off (start
-one the same way to run this file on its own; `--pid` lets it measure the server's memory). Six
-parts, one summary line each, and the exit status is 1 when any part fails:
+one the same way to run this file on its own; `--pid` lets it measure the server's memory). Seven
+parts, one summary line each (the floods three), and the exit status is 1 when any part fails:
 
 1. schemathesis  The RealWorld contract (../shared/realworld/openapi.yml) against `/api`, with a
                  freshly registered user's token, bounded examples per operation and a fixed
@@ -52,6 +52,11 @@ parts, one summary line each, and the exit status is 1 when any part fails:
                  `on*` attribute, no javascript:/data: URL and the title reads as the literal
                  text; CSP violations are counted, and must be zero on normal pages once the
                  server sends a Content-Security-Policy.
+
+7. floods       flood.py: the loads of the outside re-test of c0dd389 (issue 32) on a server
+                 of its own: searches over articles of one word repeated (CPU per search,
+                 /healthz and an uncached page while 16 run at once), 6,000 padded addresses
+                 against the page cache, and 480 KB emails against the sign-in limiter (RSS).
 
 Standard library only (schemathesis runs in its own venv, the browser through Node and
 end2end/node_modules/playwright-core with Debian's chromium). Every loop is bounded.
@@ -906,6 +911,14 @@ def main(base_url: str, db_path: str, short: bool, server_pid: int | None = None
     if not alive(base):
         say("hostile: FAIL, the server stopped answering")
         results.append(False)
+    import flood  # this folder's: the floods of issue 32, each on a server of its own
+    try:
+        floods = flood.main(short)
+    except Exception as error:
+        floods = [(False, f"hostile floods: FAIL, {type(error).__name__}: {error}")]
+    for ok, line in floods:
+        say(line)
+        results.append(ok)
     if all(results):
         shutil.rmtree(work, ignore_errors=True)
     else:

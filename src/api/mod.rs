@@ -188,3 +188,20 @@ async fn method_not_allowed() -> impl IntoResponse {
         AppError::BadRequest("this method is not allowed here".into()),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every fixed word the API puts where an article's slug goes is reserved, so no article
+    /// gets a slug its own routes would hide.
+    #[test]
+    fn the_words_beside_slugs_are_reserved() {
+        for route in super::ROUTES {
+            if let Some(word) = route.path.strip_prefix("/articles/")
+                && !word.contains('{')
+                && !word.contains('/')
+            {
+                assert!(crate::routes::RESERVED_SLUGS.contains(&word), "{word}");
+            }
+        }
+    }
+}

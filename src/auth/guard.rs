@@ -92,6 +92,14 @@ impl SignInGuard {
         Ok(())
     }
 
+    /// Forgets what has been forgiven or has ended (`jobs`).
+    pub fn sweep(&self) {
+        let now = Instant::now();
+        lock(&self.addresses).retain(|_, (_, last)| now.duration_since(*last) < FORGIVE);
+        self.accounts.sweep();
+        self.pairs.sweep();
+    }
+
     /// Counts a wrong password (or an unknown email) from `client` for `account`.
     pub fn failed(&self, client: &ClientKey, account: &str) {
         self.failed_at(client, account, Instant::now());

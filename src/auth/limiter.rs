@@ -1,16 +1,49 @@
 //! Fixed-window attempt counters for sign-in, sign-up and writes, per client address and per
-//! account, with a hard cap on how many keys are remembered so memory stays bounded under a
-//! flood, and a flood cannot wipe the counts that are refusing someone.
+//! account. Memory is bounded whatever is typed: a key is remembered as a fixed-size digest of
+//! what it names (never the text itself, which may be an email of any length), at most
+//! `MAX_KEYS` of them (`MAX_BYTES`), a flood cannot wipe the counts that are refusing someone,
+//! and `sweep` (`jobs`) forgets the windows that have ended.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use sha2::{Digest as _, Sha256};
 
 use crate::client_ip::ClientKey;
 use crate::error::{AppError, AppResult};
 use crate::model::user::UserId;
 
-const MAX_KEYS: usize = 100_000;
+/// What one remembered key costs at most: its digest (16 bytes), its window's start and count
+/// (24), the hash map's control byte, and as much again for the free slots a map keeps (its
+/// table doubles when it grows).
+pub const BYTES_PER_KEY: usize = 96;
+/// The most a limiter's counts may take.
+pub const MAX_BYTES: usize = 4 << 20;
+/// How many keys a limiter remembers at most.
+const MAX_KEYS: usize = MAX_BYTES / BYTES_PER_KEY;
+
+/// A key as remembered: the first 16 bytes of the SHA-256 of how it is written (`Display`).
+/// Two different keys sharing one would take finding a collision of 128 bits.
+type Digest = [u8; 16];
+
+/// The digest of `key` as `Display` writes it, computed as it is written (no copy is made).
+fn digest(key: impl std::fmt::Display) -> Digest {
+    struct Hashing(Sha256);
+    impl std::fmt::Write for Hashing {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.update(s.as_bytes());
+            Ok(())
+        }
+    }
+    let mut hashing = Hashing(Sha256::new());
+    let _ = write!(hashing, "{key}");
+    let full = hashing.0.finalize();
+    let mut out = [0; 16];
+    out.copy_from_slice(&full[..16]);
+    out
+}
 
 /// What a limiter counts against. Each kind is written the same way everywhere (`Display`),
 /// so two callers counting "the same thing" always share a count, and two kinds never do.
@@ -58,7 +91,7 @@ impl std::fmt::Display for Key<'_> {
 pub struct Limiter {
     limit: u32,
     window: Duration,
-    counters: Mutex<HashMap<String, (Instant, u32)>>,
+    counters: Mutex<HashMap<Digest, (Instant, u32)>>,
 }
 
 impl Limiter {
@@ -73,30 +106,30 @@ impl Limiter {
 
     /// Counts one attempt for `key`, or refuses it with the time left in the window.
     pub fn attempt(&self, key: Key<'_>) -> AppResult<()> {
-        self.attempt_at(&key.to_string(), Instant::now())
+        self.attempt_at(key, Instant::now())
     }
 
-    fn attempt_at(&self, key: &str, now: Instant) -> AppResult<()> {
-        self.count_at(key, now, true)
+    fn attempt_at(&self, key: impl std::fmt::Display, now: Instant) -> AppResult<()> {
+        self.count_at(digest(key), now, true)
     }
 
     /// Counts one event for `key` (a failed attempt, say) without refusing it: what `refusal`
     /// then reads.
     pub fn record(&self, key: Key<'_>) {
-        let _ = self.count_at(&key.to_string(), Instant::now(), false);
+        let _ = self.count_at(digest(key), Instant::now(), false);
     }
 
     /// The refusal `attempt` would give `key` now, without counting anything.
     pub fn refusal(&self, key: Key<'_>) -> Option<AppError> {
-        self.refusal_at(&key.to_string(), Instant::now())
+        self.refusal_at(digest(key), Instant::now())
     }
 
-    fn refusal_at(&self, key: &str, now: Instant) -> Option<AppError> {
+    fn refusal_at(&self, key: Digest, now: Instant) -> Option<AppError> {
         if self.limit == 0 {
             return None;
         }
-        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        let (start, count) = *counters.get(key)?;
+        let counters = self.lock();
+        let (start, count) = *counters.get(&key)?;
         let elapsed = now.duration_since(start);
         (elapsed < self.window && count >= self.limit).then(|| AppError::TooManyRequests {
             retry_after_secs: self.window.saturating_sub(elapsed).as_secs().max(1),
@@ -104,15 +137,15 @@ impl Limiter {
     }
 
     /// Counts one for `key`; with `refuse`, a key at its limit is refused (and not counted).
-    fn count_at(&self, key: &str, now: Instant, refuse: bool) -> AppResult<()> {
+    fn count_at(&self, key: Digest, now: Instant, refuse: bool) -> AppResult<()> {
         if self.limit == 0 {
             return Ok(());
         }
-        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        if counters.len() >= MAX_KEYS && !counters.contains_key(key) {
+        let mut counters = self.lock();
+        if counters.len() >= MAX_KEYS && !counters.contains_key(&key) {
             self.make_room(&mut counters, now);
         }
-        let entry = counters.entry(key.to_owned()).or_insert((now, 0));
+        let entry = counters.entry(key).or_insert((now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
@@ -130,7 +163,7 @@ impl Limiter {
     /// tried only once, then those the limit is not refusing. A flood of new keys (made-up
     /// addresses or emails) therefore cannot reset the count of a key it is refusing. Only a
     /// map full of refused keys, `limit` attempts each in one window, is cleared.
-    fn make_room(&self, counters: &mut HashMap<String, (Instant, u32)>, now: Instant) {
+    fn make_room(&self, counters: &mut HashMap<Digest, (Instant, u32)>, now: Instant) {
         let window = self.window;
         counters.retain(|_, (start, _)| now.duration_since(*start) < window);
         for keep_from in [2.min(self.limit), self.limit] {
@@ -144,8 +177,27 @@ impl Limiter {
         }
     }
 
+    /// Forgets the keys whose window has ended (they would count from zero again anyway), and
+    /// gives their memory back once most of the map is free.
+    pub fn sweep(&self) {
+        self.sweep_at(Instant::now());
+    }
+
+    fn sweep_at(&self, now: Instant) {
+        let window = self.window;
+        let mut counters = self.lock();
+        counters.retain(|_, (start, _)| now.duration_since(*start) < window);
+        if counters.capacity() > 4 * counters.len().max(1024) {
+            counters.shrink_to_fit();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Digest, (Instant, u32)>> {
+        self.counters.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn len(&self) -> usize {
-        self.counters.lock().map(|c| c.len()).unwrap_or(0)
+        self.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -206,11 +258,60 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_counted_by_digest_whatever_their_length() {
+        let limiter = Limiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        let long = "a".repeat(480 * 1024);
+        let other = format!("{long}b");
+        limiter.attempt_at(&long, t0).unwrap();
+        limiter.attempt_at(&long, t0).unwrap();
+        assert!(limiter.attempt_at(&long, t0).is_err());
+        // A key that differs only in its last byte is another count.
+        limiter.attempt_at(&other, t0).unwrap();
+        assert_eq!(limiter.len(), 2);
+        // Each kind of key is written its own way: a user's count is not an address's.
+        assert_ne!(
+            digest(Key::User(UserId(1))),
+            digest(Key::Settings(UserId(1)))
+        );
+        assert_eq!(digest(Key::User(UserId(1))), digest("user:1"));
+    }
+
+    #[test]
+    fn a_sweep_forgets_the_windows_that_ended() {
+        let limiter = Limiter::new(2, Duration::from_secs(60));
+        let t0 = Instant::now();
+        for i in 0..5000 {
+            limiter.attempt_at(format!("ip:{i}"), t0).unwrap();
+        }
+        limiter
+            .attempt_at("ip:late", t0 + Duration::from_secs(30))
+            .unwrap();
+        limiter.sweep_at(t0 + Duration::from_secs(59));
+        assert_eq!(limiter.len(), 5001);
+        limiter.sweep_at(t0 + Duration::from_secs(61));
+        assert_eq!(limiter.len(), 1);
+        assert!(
+            limiter.lock().capacity() < 5000,
+            "its memory was given back"
+        );
+        // The one still in its window keeps its count.
+        limiter
+            .attempt_at("ip:late", t0 + Duration::from_secs(61))
+            .unwrap();
+        assert!(
+            limiter
+                .attempt_at("ip:late", t0 + Duration::from_secs(62))
+                .is_err()
+        );
+    }
+
+    #[test]
     fn memory_stays_bounded_under_a_flood_of_keys() {
         let limiter = Limiter::new(5, Duration::from_secs(60));
         let t0 = Instant::now();
         for i in 0..(MAX_KEYS + 10) {
-            limiter.attempt_at(&format!("ip:{i}"), t0).unwrap();
+            limiter.attempt_at(format!("ip:{i}"), t0).unwrap();
         }
         assert!(limiter.len() <= MAX_KEYS);
     }
@@ -226,7 +327,7 @@ mod tests {
         limiter.attempt_at("email:busy", t0).unwrap();
         // Two floods of made-up keys, each filling the map, one attempt per key.
         for i in 0..(2 * MAX_KEYS) {
-            limiter.attempt_at(&format!("email:{i}"), t0).unwrap();
+            limiter.attempt_at(format!("email:{i}"), t0).unwrap();
         }
         assert!(limiter.len() <= MAX_KEYS);
         assert!(limiter.attempt_at("email:victim", t0).is_err());

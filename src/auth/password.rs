@@ -35,6 +35,8 @@ pub struct Hasher {
     /// A hash of a random password, verified against when an email is unknown so that
     /// "no such account" costs the same time as "wrong password".
     dummy: Arc<str>,
+    /// New hashes made since start (`hashes_made`).
+    made: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Hasher {
@@ -43,10 +45,17 @@ impl Hasher {
         Ok(Self {
             workers: Workers::start("argon2", CONCURRENT_HASHES, Memory::new)?,
             dummy: dummy.into(),
+            made: Arc::default(),
         })
     }
 
+    /// How many new hashes (sign-ups, new passwords, upgrades) were asked for since start.
+    pub fn hashes_made(&self) -> u64 {
+        self.made.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub async fn hash(&self, password: &str) -> AppResult<String> {
+        self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let password = password.to_owned();
         self.workers
             .run(None, move |memory| hash_with(memory, &password))

@@ -6,6 +6,13 @@
 //! statement. Functions here take an executor and never begin transactions; the service layer
 //! owns transactions. Queries use `$N` placeholders, which PostgreSQL shares.
 //!
+//! No request holds a reader past its deadline: `reads_until` gives the reads of a request (and
+//! of the tasks it spawns, `spawn_with_deadline`) a deadline, and every reader connection that
+//! is handed out gets a SQLite progress handler that stops its statement at that deadline or
+//! as soon as the request is abandoned (timed out, or its client gone); the statement then
+//! fails with `SQLITE_INTERRUPT`, which is `AppError::Timeout`. Without this, a statement went
+//! on after its request's 408 and kept its reader, and four slow searches took every reader.
+//!
 //! One module per table or concern, by the same stems as the layers above: `article` (and its
 //! slugs and favorites), `tag`, `comment`, `follow`, `user`, `token`, `session` (also the
 //! tower-sessions store), `search` (the FTS5 indexes), `admin` (the table browser's schema and
@@ -25,11 +32,12 @@ pub mod tag;
 pub mod token;
 pub mod user;
 
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -44,6 +52,85 @@ use crate::error::{AppError, AppResult, Entity};
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 const READERS: u32 = 4;
+
+/// SQLite virtual-machine steps between two looks at a read's deadline: a few microseconds of
+/// work, so a statement stops within that much of it.
+const PROGRESS_STEPS: i32 = 1000;
+
+/// When the reads of one request must stop: at `at`, or once `abandoned`.
+#[derive(Debug)]
+pub struct ReadDeadline {
+    at: Instant,
+    abandoned: AtomicBool,
+}
+
+impl ReadDeadline {
+    /// Whether a statement may go on (the progress handler's answer).
+    fn go_on(&self) -> bool {
+        !self.abandoned.load(Ordering::Relaxed) && Instant::now() < self.at
+    }
+}
+
+tokio::task_local! {
+    /// The deadline of the request this task works for.
+    static DEADLINE: Arc<ReadDeadline>;
+}
+
+/// Marks a deadline abandoned when the work it bounds is dropped before it finished.
+struct AbandonOnDrop {
+    deadline: Arc<ReadDeadline>,
+    finished: bool,
+}
+
+impl Drop for AbandonOnDrop {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.deadline.abandoned.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Runs `work` (a request) with its reads bounded: a statement on a reader stops at `at`, or
+/// as soon as `work` is dropped unfinished (timed out, or its client gone), and fails with
+/// `AppError::Timeout`.
+pub async fn reads_until<F: Future>(at: Instant, work: F) -> F::Output {
+    let deadline = Arc::new(ReadDeadline {
+        at,
+        abandoned: AtomicBool::new(false),
+    });
+    let mut guard = AbandonOnDrop {
+        deadline: deadline.clone(),
+        finished: false,
+    };
+    let output = DEADLINE.scope(deadline, work).await;
+    guard.finished = true;
+    output
+}
+
+/// `work`, bounded by the deadline of the request the current task works for, if any: what a
+/// task spawned for a request (the page renderer's resources) runs under.
+pub fn with_current_deadline<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let deadline = DEADLINE.try_with(Arc::clone).ok();
+    async move {
+        match deadline {
+            Some(deadline) => DEADLINE.scope(deadline, work).await,
+            None => work.await,
+        }
+    }
+}
+
+/// Gives a reader connection about to be used the current request's deadline, or none outside
+/// a request (the CLI, the sweeps): a progress handler that stops its statements once the
+/// deadline has passed or the request was abandoned.
+async fn bound_reads(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    let deadline = DEADLINE.try_with(Arc::clone).ok();
+    let mut handle = conn.lock_handle().await?;
+    match deadline {
+        Some(deadline) => handle.set_progress_handler(PROGRESS_STEPS, move || deadline.go_on()),
+        None => handle.remove_progress_handler(),
+    }
+    Ok(())
+}
 
 /// Rows per statement in bulk loads: few statements, far below SQLite's bound-value limit.
 pub(crate) const BULK_ROWS: usize = 500;
@@ -104,6 +191,10 @@ impl Db {
             .max_connections(READERS)
             .acquire_timeout(Duration::from_secs(10))
             .test_before_acquire(false)
+            .after_connect(|conn, _| Box::pin(bound_reads(conn)))
+            .before_acquire(|conn, _| {
+                Box::pin(async move { bound_reads(conn).await.map(|()| true) })
+            })
             .connect_with(base.read_only(true))
             .await?;
         Ok(Self {
@@ -282,6 +373,83 @@ mod tests {
                 .is_err()
         );
         db.ping().await.unwrap();
+    }
+
+    /// A statement that would run for hours (counting to ten billion).
+    const ENDLESS: &str = "with recursive c(x) as (select 1 union all select x + 1 from c
+        where x < 10000000000) select count(*) from c";
+
+    /// Issue 32 F10: a request's statement went on after its request's 408, holding its
+    /// reader; four such searches took every reader and `/healthz` answered 503.
+    #[tokio::test]
+    async fn a_read_stops_at_its_requests_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("quire.db")).await.unwrap();
+        let started = Instant::now();
+        let read = sqlx::query_scalar::<_, i64>(ENDLESS).fetch_one(&db.reader);
+        let err = reads_until(Instant::now() + Duration::from_millis(200), read)
+            .await
+            .unwrap_err();
+        assert_eq!(AppError::from(err), AppError::Timeout);
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            started.elapsed()
+        );
+        // Outside a request the same connections read without a deadline.
+        let n: i64 = sqlx::query_scalar(
+            "with recursive c(x) as (select 1 union all select x + 1 from c where x < 300000)
+             select count(*) from c",
+        )
+        .fetch_one(&db.reader)
+        .await
+        .unwrap();
+        assert_eq!(n, 300_000);
+    }
+
+    #[tokio::test]
+    async fn an_abandoned_request_gives_its_reader_back_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("quire.db")).await.unwrap();
+        let far = Instant::now() + Duration::from_secs(3600);
+        // Every reader busy with a request that is then dropped (timed out, or its client
+        // gone).
+        let requests = (0..READERS).map(|_| {
+            let reader = db.reader.clone();
+            tokio::time::timeout(
+                Duration::from_millis(300),
+                reads_until(far, async move {
+                    sqlx::query_scalar::<_, i64>(ENDLESS)
+                        .fetch_one(&reader)
+                        .await
+                }),
+            )
+        });
+        for abandoned in futures_util::future::join_all(requests).await {
+            assert!(abandoned.is_err(), "the read was still running");
+        }
+        let started = Instant::now();
+        tokio::time::timeout(Duration::from_secs(2), db.ping())
+            .await
+            .expect("a reader was free again")
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        // A request that finished leaves its connection free of its deadline.
+        reads_until(Instant::now() + Duration::from_millis(50), db.ping())
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        sqlx::query_scalar::<_, i64>(
+            "with recursive c(x) as (select 1 union all select x + 1 from c where x < 300000)
+             select count(*) from c",
+        )
+        .fetch_one(&db.reader)
+        .await
+        .unwrap();
     }
 
     /// A disk that fills up mid-transaction: SQLite rolls the transaction back by itself, and

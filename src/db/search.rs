@@ -9,13 +9,10 @@ use crate::error::AppResult;
 use crate::model::profile::Profile;
 use crate::model::user::UserId;
 
-/// Marks around each matched word in a snippet.
-pub const HIT_START: char = '\u{2}';
-pub const HIT_END: char = '\u{3}';
-
+/// An article found, with its body: the service finds its snippet there (`service::snippet`).
 #[derive(Debug, FromRow)]
 pub struct HitRow {
-    pub snippet: String,
+    pub body: String,
     #[sqlx(flatten)]
     pub row: SummaryRow,
 }
@@ -67,9 +64,8 @@ pub async fn ranked_from(
 /// One page of the articles matching `fts` with ids from `from_id`, ranked in `index`, best
 /// first: title matches weigh most, then tags, the description and the body.
 ///
-/// The index ranks on its own (`best`); a second pass over the same ids gives the page's rows
-/// their snippets. Matching each row again by id instead would redo the whole match per row,
-/// which is slow for prefix queries; the unary `+` keeps the id list out of the index's hands.
+/// The rows carry their bodies rather than FTS5's `snippet()`, which is quadratic in the hits
+/// of a row (issue 32, F10): the service finds the passage in linear time.
 pub async fn articles(
     db: &mut SqliteConnection,
     index: Index,
@@ -93,20 +89,8 @@ pub async fn articles(
     q.push(" offset ");
     q.push_bind(offset);
     q.push(") ");
-    push_select_summaries_and(&mut q, "s.snippet as snippet,", viewer);
-    q.push(format!(
-        " join best on best.hit_id = a.id
-         join (select rowid as sid,
-               snippet({table}, -1, char(2), char(3), '…', 24) as snippet
-               from {table} where {table} match "
-    ));
-    q.push_bind(fts.to_owned());
-    q.push(" and rowid >= ");
-    q.push_bind(from_id);
-    q.push(
-        " and +rowid in (select hit_id from best)) as s on s.sid = a.id
-         order by best.score, a.id desc",
-    );
+    push_select_summaries_and(&mut q, "a.body as body,", viewer);
+    q.push(" join best on best.hit_id = a.id order by best.score, a.id desc");
     Ok(q.build_query_as().fetch_all(db).await?)
 }
 

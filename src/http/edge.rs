@@ -1,7 +1,7 @@
 //! The one outer layer around every route (ssr-only), and the refusals it answers with.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -35,7 +35,8 @@ pub(super) struct Edge {
 /// 1. metrics and the request's log line (`tracking::Tracking`), so they see every final status;
 /// 2. security headers with a fresh CSP nonce, on every answer, refusals and panics included;
 /// 3. who the client is (`ClientIp`, behind trusted proxies too), for every rate limit;
-/// 4. the request timeout (408);
+/// 4. the request timeout (408), which also stops the request's database reads
+///    (`db::reads_until`);
 /// 5. cross-site state-changing requests refused (403), then writes per address (429).
 pub(super) async fn edge(
     State(edge): State<Arc<Edge>>,
@@ -60,7 +61,12 @@ impl Edge {
         request.extensions_mut().insert(client);
         let mut response = match self.refusal(&request) {
             Some(refusal) => refusal,
-            None => match tokio::time::timeout(self.timeout, next.run(request)).await {
+            None => match tokio::time::timeout(
+                self.timeout,
+                crate::db::reads_until(Instant::now() + self.timeout, next.run(request)),
+            )
+            .await
+            {
                 Ok(response) => response,
                 Err(_) => {
                     tracing::warn!("request timed out");

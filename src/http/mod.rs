@@ -71,8 +71,27 @@ pub fn session_layer(
         .with_signed(key)
 }
 
+/// Leptos's executor: tokio's, with each spawned task (a page's resources) keeping the read
+/// deadline of the request that spawned it (`db::with_current_deadline`), so the reads of a
+/// page stop with its request.
+struct RequestExecutor;
+
+impl any_spawner::CustomExecutor for RequestExecutor {
+    fn spawn(&self, fut: any_spawner::PinnedFuture<()>) {
+        tokio::spawn(crate::db::with_current_deadline(fut));
+    }
+
+    fn spawn_local(&self, fut: any_spawner::PinnedLocalFuture<()>) {
+        tokio::task::spawn_local(crate::db::with_current_deadline(fut));
+    }
+
+    fn poll_local(&self) {}
+}
+
 /// Every route and layer of Quire. `key` signs the session cookie and the flash.
 pub fn build_router(state: AppState, key: Key) -> Router {
+    // Before leptos_axum sets plain tokio (which it only tries); once per process.
+    let _ = any_spawner::Executor::init_custom_executor(RequestExecutor);
     let https = state.config.is_https();
     let sessions = session_layer(&state, key.clone());
 
@@ -88,9 +107,12 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         // The site's files (the wasm bundle, styles, icons), and for any other address the
         // app's 404 page. Leptos's own file handler serves files inside a reactive owner and
         // then reads its response options, and under load it answered some `/pkg` files 404
-        // while a 404 page was rendering.
+        // while a 404 page was rendering. No directory is served or redirected to: a directory
+        // without its `/` was redirected to the address plus `/`, and `//pkg` became
+        // `Location: //pkg/`, another host (issue 32, F9).
         .fallback_service(
             ServeDir::new(&*state.leptos_options.site_root)
+                .append_index_html_on_directories(false)
                 .call_fallback_on_method_not_allowed(true)
                 .fallback(
                     leptos_axum::file_and_error_handler_with_context::<AppState, _>(

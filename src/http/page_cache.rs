@@ -5,7 +5,8 @@
 //! answered 200 without a cookie (and not showing a failed form post's error, `flash::Flash`),
 //! for an anonymous reader or for one signed-in viewer. Requests with an `Authorization`
 //! header (REST tokens) and every other route (settings, editor, admin, server functions) are
-//! never cached.
+//! never cached, nor are addresses whose query is longer than `MAX_QUERY_BYTES`: no page reads
+//! that much of one, so such an address is padding, and each would be an entry of its own.
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
@@ -19,8 +20,13 @@ use super::policy;
 use crate::cache::{Kept, Key};
 use crate::state::AppState;
 
-/// The header that says whether an answer came from the cache (`hit`) or was rendered (`miss`).
+/// The header that says whether an answer came from the cache (`hit`) or was rendered (`miss`),
+/// sent only with `Config::cache_status_header` (tests, diagnosis).
 pub const STATUS_HEADER: &str = "x-quire-cache";
+
+/// The longest query (after `?`) of an address that is kept: a search of `QUERY_MAX_CHARS`
+/// characters, percent-encoded, with its page and the API's filters fits.
+pub const MAX_QUERY_BYTES: usize = 1024;
 
 /// The middleware: answers from the cache when it can, and keeps what it renders when it may.
 /// It runs inside the session layer, so it knows the viewer as the page itself would.
@@ -31,6 +37,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         || request.headers().contains_key(header::AUTHORIZATION)
         || request.extensions().get::<crate::flash::Flash>().is_some()
         || !policy::cacheable(request.uri().path())
+        || request.uri().query().map_or(0, str::len) > MAX_QUERY_BYTES
     {
         return next.run(request).await;
     }
@@ -51,6 +58,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             .into(),
     };
     let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
+    let status = state.config.cache_status_header;
     let hit = |(headers, body, kept_nonce): Kept| {
         let body = match (&kept_nonce, &nonce) {
             (Some(old), Some(new)) => swap_nonce(&body, old, new),
@@ -58,7 +66,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
         };
         let mut response = Response::new(Body::from(body));
         *response.headers_mut() = headers;
-        mark(&mut response, "hit");
+        mark(&mut response, status.then_some("hit"));
         response
     };
     if let Some(kept) = cache.get(&key, state.db.commits()) {
@@ -97,7 +105,7 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     );
     drop(render);
     let mut response = Response::from_parts(parts, Body::from(bytes));
-    mark(&mut response, "miss");
+    mark(&mut response, status.then_some("miss"));
     response
 }
 
@@ -118,10 +126,12 @@ fn swap_nonce(body: &Bytes, old: &str, new: &str) -> Bytes {
     Bytes::from(out)
 }
 
-fn mark(response: &mut Response, how: &'static str) {
-    response
-        .headers_mut()
-        .insert(STATUS_HEADER, HeaderValue::from_static(how));
+fn mark(response: &mut Response, how: Option<&'static str>) {
+    if let Some(how) = how {
+        response
+            .headers_mut()
+            .insert(STATUS_HEADER, HeaderValue::from_static(how));
+    }
 }
 
 #[cfg(test)]

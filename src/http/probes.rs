@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::client_ip::ClientIp;
 use crate::config::Secret;
 use crate::db::Db;
 use crate::db::stats::Totals;
@@ -56,18 +57,34 @@ fn render_totals(out: &mut String, totals: &Totals) {
 }
 
 /// `GET /metrics`: the Prometheus text format. With `QUIRE_METRICS_TOKEN` set, only for
-/// `Authorization: Bearer <token>`. Row totals are left out (and a warning logged) when the
-/// database does not answer; the rest is still served.
-pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    if let Some(token) = &state.config.metrics_token
-        && !bearer_matches(&headers, token)
-    {
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
-            "/metrics needs Authorization: Bearer <token>\n",
-        )
-            .into_response();
+/// `Authorization: Bearer <token>`; without it, only for a request from this machine that no
+/// proxy forwarded (`is_local`): its per-route counts say who is failing to sign in where.
+/// Totals are the counts the database keeps (one row read, no table scanned); they are left
+/// out (and a warning logged) when the database does not answer, and the rest is still served.
+pub async fn metrics(
+    State(state): State<AppState>,
+    client: ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    match &state.config.metrics_token {
+        Some(token) if !bearer_matches(&headers, token) => {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")],
+                "/metrics needs Authorization: Bearer <token>\n",
+            )
+                .into_response();
+        }
+        None if !is_local(client, &headers) => {
+            tracing::warn!(client = %client.limit_key(), "refused /metrics to another machine");
+            return (
+                StatusCode::FORBIDDEN,
+                "/metrics answers this machine only; set QUIRE_METRICS_TOKEN to scrape it from \
+                 another\n",
+            )
+                .into_response();
+        }
+        _ => {}
     }
     let mut out = String::with_capacity(16 * 1024);
     state.metrics.render_http(&mut out);
@@ -94,6 +111,13 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         out,
     )
         .into_response()
+}
+
+/// Whether a request came from this machine itself: a loopback peer (or the in-process tests'
+/// request, which has none) and no `X-Forwarded-For`, which a reverse proxy on this machine
+/// would add for a request from elsewhere.
+fn is_local(client: ClientIp, headers: &HeaderMap) -> bool {
+    client.0.is_none_or(|ip| ip.is_loopback()) && !headers.contains_key("x-forwarded-for")
 }
 
 /// True when the request carries `Authorization: Bearer <token>` with this token.

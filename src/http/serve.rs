@@ -21,6 +21,7 @@ pub async fn serve(state: AppState, key: Key) -> anyhow::Result<()> {
     let addr = state.leptos_options.site_addr;
     let db = state.db.clone();
     let sweeper = tokio::spawn(crate::jobs::sweep_expired_sessions(db.clone()));
+    let limiter_sweeper = tokio::spawn(crate::jobs::sweep_limiters(state.clone()));
     let app = super::build_router(state, key);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -28,6 +29,7 @@ pub async fn serve(state: AppState, key: Key) -> anyhow::Result<()> {
     tracing::info!("Quire is listening on http://{addr}");
     run(listener, app, HEADER_READ_TIMEOUT, shutdown_signal()).await;
     sweeper.abort();
+    limiter_sweeper.abort();
     db.close().await;
     tracing::info!("Quire stopped");
     Ok(())

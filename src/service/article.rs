@@ -42,8 +42,8 @@ pub fn slugify(title: &str) -> String {
     }
 }
 
-/// A slug for `title` that no other article uses or used: the plain slug, or the slug with a
-/// short random suffix.
+/// A slug for `title` that no other article uses or used, nor a route word
+/// (`routes::RESERVED_SLUGS`): the plain slug, or the slug with a short random suffix.
 async fn unique_slug(
     db: &mut SqliteConnection,
     title: &str,
@@ -51,7 +51,9 @@ async fn unique_slug(
 ) -> AppResult<String> {
     use rand::Rng;
     let base = slugify(title);
-    if !db::article::slug_taken(db, &base, except).await? {
+    if !crate::routes::RESERVED_SLUGS.contains(&base.as_str())
+        && !db::article::slug_taken(db, &base, except).await?
+    {
         return Ok(base);
     }
     loop {

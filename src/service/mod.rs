@@ -2,7 +2,7 @@
 //! transaction. Server functions and REST handlers are thin adapters over these functions.
 //!
 //! One module per domain: `article` (write, edit, delete, read, list, favorite), `comment`,
-//! `profile` (read, follow), `tag`, `search`, `user` (accounts, sign-in, settings, the admin
+//! `profile` (read, follow), `tag`, `search` (and its `snippet`s), `user` (accounts, sign-in, settings, the admin
 //! role), `token` (the REST API's tokens), `admin` (the admin pages) and `stats` (`/metrics`
 //! totals).
 
@@ -11,6 +11,7 @@ pub mod article;
 pub mod comment;
 pub mod profile;
 pub mod search;
+pub mod snippet;
 pub mod stats;
 pub mod tag;
 pub mod token;

@@ -4,12 +4,13 @@
 use crate::auth::limiter::Key;
 use crate::client_ip::ClientKey;
 use crate::db;
-use crate::db::search::{HIT_END, HIT_START, Index, RANKED_MAX};
+use crate::db::search::{Index, RANKED_MAX};
 use crate::error::AppResult;
 use crate::model::page::{PAGE_SIZE, Page};
 use crate::model::profile::Profile;
-use crate::model::search::{QUERY_MAX_CHARS, SearchHit, SearchResults, snippet_parts};
+use crate::model::search::{QUERY_MAX_CHARS, SearchHit, SearchResults};
 use crate::model::user::UserId;
+use crate::service::snippet::{Terms, snippet};
 use crate::state::AppState;
 use sqlx::SqliteConnection;
 
@@ -22,19 +23,24 @@ pub const AUTHORS_SHOWN: i64 = 5;
 /// The deepest page served.
 pub const MAX_PAGE: u32 = 1000;
 
-/// The FTS5 query for what a user typed: its words (letters and digits), each quoted so that
-/// `AND`, `NEAR(`, `title:`, `*` and quotes are plain text, all required, and the last one
-/// also matching as a prefix ("rus" finds "rust"). `None` when nothing searchable is left.
-pub fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .chars()
+/// The words of what a user typed that a search looks for: runs of letters and digits, at
+/// most `MAX_WORDS`, each cut at `MAX_WORD_CHARS`.
+pub fn query_words(text: &str) -> Vec<String> {
+    text.chars()
         .take(QUERY_MAX_CHARS)
         .collect::<String>()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(MAX_WORDS)
         .map(|w| w.chars().take(MAX_WORD_CHARS).collect())
-        .collect();
+        .collect()
+}
+
+/// The FTS5 query for what a user typed: its words (`query_words`), each quoted so that
+/// `AND`, `NEAR(`, `title:`, `*` and quotes are plain text, all required, and the last one
+/// also matching as a prefix ("rus" finds "rust"). `None` when nothing searchable is left.
+pub fn fts_query(text: &str) -> Option<String> {
+    let words = query_words(text);
     let (last, rest) = words.split_last()?;
     let mut query: Vec<String> = rest.iter().map(|w| format!("\"{w}\"")).collect();
     query.push(format!("\"{last}\"*"));
@@ -112,12 +118,13 @@ pub async fn search_range(
     let rows = db::search::articles(&mut tx, index, &fts, from_id, viewer, limit, offset).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.row.id).collect();
     let mut tags = db::tag::tags_of(&mut tx, &ids).await?;
+    let terms = Terms::new(&query_words(text), fts.ends_with('*'));
     found.hits = rows
         .into_iter()
         .map(|hit| {
             let mine = super::take_tags(&mut tags, hit.row.id);
             SearchHit {
-                snippet: snippet_parts(&hit.snippet, HIT_START, HIT_END),
+                snippet: snippet(&terms, &hit.row.title, &hit.row.description, &hit.body),
                 summary: hit.row.into_summary(mine),
             }
         })

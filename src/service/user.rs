@@ -46,21 +46,28 @@ pub struct SettingsOutcome {
     pub password_changed: bool,
 }
 
-/// Counts an authentication attempt (`what`: sign-up or sign-in) from `client` for `account`,
-/// or refuses it: per address (`ip_limiter`), per account and address (`account_limiter`:
-/// keyed on both, so no one can use up another address's attempts), and for sign-ins the
-/// failures' back-off and guard (`auth::guard`). Refusals are logged with the client's
-/// address, never the account: a mistyped password can be in its place.
-fn limit(state: &AppState, what: &str, client: &ClientKey, account: &str) -> AppResult<()> {
+/// Counts an authentication attempt (`what`: sign-up or sign-in) from `client` against the
+/// address's budget (`ip_limiter`), or refuses it. It comes before anything is read of what was
+/// typed, so a stream of malformed attempts is counted too.
+fn limit_client(state: &AppState, what: &str, client: &ClientKey) -> AppResult<()> {
     state
         .ip_limiter
         .attempt(Key::Client(client))
-        .and_then(|()| {
-            state.account_limiter.attempt(Key::Attempt {
-                what,
-                account,
-                client,
-            })
+        .inspect_err(|_| tracing::warn!(%client, what, "authentication rate limit"))
+}
+
+/// Counts an authentication attempt from `client` for `account`, already validated (so at most
+/// `EMAIL_MAX` bytes, and only its digest is kept), or refuses it: per account and address
+/// (`account_limiter`: keyed on both, so no one can use up another address's attempts), and
+/// for sign-ins the failures' back-off and guard (`auth::guard`). Refusals are logged with
+/// the client's address, never the account: a mistyped password can be in its place.
+fn limit_account(state: &AppState, what: &str, client: &ClientKey, account: &str) -> AppResult<()> {
+    state
+        .account_limiter
+        .attempt(Key::Attempt {
+            what,
+            account,
+            client,
         })
         .and_then(|()| match what {
             "login" => state.sign_in_guard.check(client, account),
@@ -107,25 +114,39 @@ fn check_not_common(state: &AppState, password: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Refuses a sign-up whose username or email an account already has: 409 naming each (the
+/// RealWorld contract's answer, which its suite checks).
+async fn check_free(db: &mut sqlx::SqliteConnection, new: &NewUser) -> AppResult<()> {
+    let mut taken = FieldErrors::new();
+    if db::user::username_taken(&mut *db, &new.username, None).await? {
+        taken.add("username", "has already been taken");
+    }
+    if db::user::email_taken(&mut *db, &new.email, None).await? {
+        taken.add("email", "has already been taken");
+    }
+    if taken.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(taken))
+    }
+}
+
 #[tracing::instrument(skip_all, fields(username = %new.username))]
 pub async fn register(state: &AppState, client: &ClientKey, new: NewUser) -> AppResult<Account> {
     let new = new.normalized();
-    limit(state, "register", client, &new.email)?;
+    limit_client(state, "register", client)?;
     new.validate()?;
+    limit_account(state, "register", client, &new.email)?;
     check_not_common(state, &new.password)?;
+    // Taken names are refused before the hash: a sign-up that cannot succeed costs no argon2
+    // (issue 32, F5). The check is made again under the write lock, for a sign-up in between.
+    let mut reader = state.db.reader.acquire().await?;
+    check_free(&mut reader, &new).await?;
+    drop(reader);
     let password_hash = state.hasher.hash(&new.password).await?;
 
     let mut tx = state.db.begin_write().await?;
-    let mut taken = FieldErrors::new();
-    if db::user::username_taken(&mut *tx, &new.username, None).await? {
-        taken.add("username", "has already been taken");
-    }
-    if db::user::email_taken(&mut *tx, &new.email, None).await? {
-        taken.add("email", "has already been taken");
-    }
-    if !taken.is_empty() {
-        return Err(AppError::Conflict(taken));
-    }
+    check_free(&mut tx, &new).await?;
     let write = UserWrite {
         username: &new.username,
         email: &new.email,
@@ -154,8 +175,9 @@ pub async fn login(
     credentials: Credentials,
 ) -> AppResult<Account> {
     let credentials = credentials.normalized();
-    limit(state, "login", client, &credentials.email)?;
+    limit_client(state, "login", client)?;
     credentials.validate()?;
+    limit_account(state, "login", client, &credentials.email)?;
     let user = db::user::find_by_email(&state.db.reader, &credentials.email).await?;
     let hash = user.as_ref().map(|u| u.password_hash.as_str());
     let matches = state.hasher.verify(&credentials.password, hash).await?;

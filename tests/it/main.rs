@@ -11,6 +11,7 @@ mod article_fns;
 mod articles;
 mod cache;
 mod cli;
+mod hostile;
 mod observe;
 mod queries;
 mod routes;

@@ -102,6 +102,17 @@ impl TestApp {
         Self::open(dir, &path, change).await
     }
 
+    /// An app serving the site's files (`/pkg/…`) from `site`.
+    pub async fn with_site(site: &std::path::Path) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("quire.db");
+        let options = LeptosOptions::builder()
+            .output_name("quire")
+            .site_root(site.to_string_lossy().into_owned())
+            .build();
+        Self::open_with(dir, &path, |_| {}, options).await
+    }
+
     /// An app over an existing database file, migrated to the latest version as it opens
     /// (`restart` is not for these).
     pub async fn at(path: &std::path::Path) -> Self {
@@ -110,11 +121,20 @@ impl TestApp {
     }
 
     async fn open(dir: TempDir, path: &std::path::Path, change: impl FnOnce(&mut Config)) -> Self {
+        let options = LeptosOptions::builder().output_name("quire").build();
+        Self::open_with(dir, path, change, options).await
+    }
+
+    async fn open_with(
+        dir: TempDir,
+        path: &std::path::Path,
+        change: impl FnOnce(&mut Config),
+        options: LeptosOptions,
+    ) -> Self {
         let mut config = Config::for_tests(path);
         change(&mut config);
         let db = Db::open(path).await.expect("open database");
         db.migrate().await.expect("migrate");
-        let options = LeptosOptions::builder().output_name("quire").build();
         let state = AppState::new(db, config, options).expect("state");
         let key = Key::generate();
         let router = quire::http::build_router(state.clone(), key.clone());
