@@ -179,6 +179,14 @@ pub enum AppError {
     Conflict(FieldErrors),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Too many wrong passwords given through one sign-in: the budget is that sign-in's, so
+    /// the owner's other sign-ins still may, and ending the others stops whoever holds one.
+    #[error(
+        "too many wrong passwords from this sign-in; try again in {retry_after_secs} seconds. \
+         If someone else may be signed in as you, \"Sign out everywhere\" in your settings \
+         ends every other sign-in"
+    )]
+    TooManyPasswords { retry_after_secs: u64 },
     #[error("bad request: {0}")]
     BadRequest(String),
     /// The request body is larger than the route accepts.
@@ -213,7 +221,9 @@ impl AppError {
             }
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } | Self::TooManyPasswords { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -337,7 +347,8 @@ mod ssr {
     impl AppError {
         /// Headers that go with this error's status: `Retry-After` on 429.
         pub fn add_headers(&self, headers: &mut axum::http::HeaderMap) {
-            if let Self::TooManyRequests { retry_after_secs } = self
+            if let Self::TooManyRequests { retry_after_secs }
+            | Self::TooManyPasswords { retry_after_secs } = self
                 && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
             {
                 headers.insert(header::RETRY_AFTER, value);

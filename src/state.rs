@@ -44,6 +44,9 @@ pub struct Shared {
     pub write_account_limiter: Arc<Limiter>,
     /// Searches that run (not those answered from the page cache) per client address.
     pub search_limiter: Arc<Limiter>,
+    /// The searches that may read at once (`service::search::SEARCH_SLOTS`): the other
+    /// readers stay free for every other page, whatever the searches cost.
+    pub search_slots: Arc<tokio::sync::Semaphore>,
     /// The editor's previews, per client address and per account (the same number each).
     pub preview_limiter: Arc<Limiter>,
     /// The threads Markdown is rendered on.
@@ -81,6 +84,9 @@ impl AppState {
                 minute,
             )),
             search_limiter: Arc::new(Limiter::new(config.searches_per_minute, minute)),
+            search_slots: Arc::new(tokio::sync::Semaphore::new(
+                crate::service::search::SEARCH_SLOTS,
+            )),
             preview_limiter: Arc::new(Limiter::new(config.previews_per_minute, minute)),
             renderer: Renderer::new()?,
             metrics: Arc::new(Metrics::new()),

@@ -45,6 +45,24 @@ fn digest(key: impl std::fmt::Display) -> Digest {
     out
 }
 
+/// The sign-in a request comes with: a browser session (its id) or a REST API token (its id).
+/// The budgets for proving the password and for changing an email or password are kept per
+/// account and sign-in, so a stolen sign-in cannot spend its owner's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Credential {
+    Session(i128),
+    Token(i64),
+}
+
+impl std::fmt::Display for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Session(id) => write!(f, "session:{id}"),
+            Self::Token(id) => write!(f, "token:{id}"),
+        }
+    }
+}
+
 /// What a limiter counts against. Each kind is written the same way everywhere (`Display`),
 /// so two callers counting "the same thing" always share a count, and two kinds never do.
 #[derive(Clone, Copy, Debug)]
@@ -53,8 +71,10 @@ pub enum Key<'a> {
     Client(&'a ClientKey),
     /// A signed-in account.
     User(UserId),
-    /// An account's changes of email or password.
-    Settings(UserId),
+    /// An account's changes of email or password, through one sign-in.
+    Settings(UserId, Credential),
+    /// Wrong passwords given while signed in, to one account through one sign-in.
+    Proof(UserId, Credential),
     /// An authentication attempt (`what`: `register` or `login`) on `account` from `client`.
     Attempt {
         what: &'a str,
@@ -75,7 +95,8 @@ impl std::fmt::Display for Key<'_> {
         match self {
             Self::Client(client) => write!(f, "ip:{client}"),
             Self::User(id) => write!(f, "user:{id}"),
-            Self::Settings(id) => write!(f, "settings:{id}"),
+            Self::Settings(id, credential) => write!(f, "settings:{id}\n{credential}"),
+            Self::Proof(id, credential) => write!(f, "proof:{id}\n{credential}"),
             Self::Attempt {
                 what,
                 account,
@@ -270,9 +291,14 @@ mod tests {
         limiter.attempt_at(&other, t0).unwrap();
         assert_eq!(limiter.len(), 2);
         // Each kind of key is written its own way: a user's count is not an address's.
+        let session = Credential::Session(7);
         assert_ne!(
             digest(Key::User(UserId(1))),
-            digest(Key::Settings(UserId(1)))
+            digest(Key::Settings(UserId(1), session))
+        );
+        assert_ne!(
+            digest(Key::Proof(UserId(1), session)),
+            digest(Key::Proof(UserId(1), Credential::Token(7)))
         );
         assert_eq!(digest(Key::User(UserId(1))), digest("user:1"));
     }

@@ -51,7 +51,8 @@ use crate::error::{AppError, AppResult, Entity};
 /// The migrations in `migrations/`, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
-const READERS: u32 = 4;
+/// Read-only connections: the most reads that run at once.
+pub const READERS: u32 = 4;
 
 /// SQLite virtual-machine steps between two looks at a read's deadline: a few microseconds of
 /// work, so a statement stops within that much of it.

@@ -46,7 +46,8 @@ pub async fn confirm_admin_password(password: String, next: String) -> Result<()
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
-    crate::service::admin::confirm_password(&state, viewer, &password).await?;
+    let credential = crate::auth::limiter::Credential::Session(request::session_id(&session)?);
+    crate::service::admin::confirm_password(&state, viewer, credential, &password).await?;
     session::confirm_password(&session).await?;
     leptos_axum::redirect(crate::routes::admin_next(&next));
     Ok(())

@@ -57,6 +57,13 @@ pub async fn viewer(state: &AppState, session: &Session) -> AppResult<Option<Use
     .await
 }
 
+/// The session's id, which names the sign-in for the budgets kept per sign-in
+/// (`auth::limiter::Credential`): `Unauthorized` for a session not stored yet (nobody is
+/// signed in to it).
+pub fn session_id(session: &Session) -> AppResult<i128> {
+    session.id().map(|id| id.0).ok_or(AppError::Unauthorized)
+}
+
 /// The signed-in user's id, or `Unauthorized`.
 pub async fn require_user(state: &AppState, session: &Session) -> AppResult<UserId> {
     viewer(state, session).await?.ok_or(AppError::Unauthorized)

@@ -82,8 +82,10 @@ pub async fn update_settings(
         password,
         current_password,
     };
-    let outcome =
-        crate::service::user::update_settings(&state, viewer, patch, Channel::Session).await?;
+    let channel = Channel::Session {
+        id: request::session_id(&session)?,
+    };
+    let outcome = crate::service::user::update_settings(&state, viewer, patch, channel).await?;
     if outcome.password_changed {
         session::sign_in(&session, viewer).await?;
     }

@@ -10,6 +10,7 @@
 
 use time::OffsetDateTime;
 
+use crate::auth::limiter::Credential;
 use crate::db;
 use crate::db::admin::{Slice, TableSchema};
 use crate::db::user::UserRecord;
@@ -94,10 +95,11 @@ async fn find_admin(state: &AppState, viewer: Option<UserId>) -> AppResult<UserR
 pub async fn confirm_password(
     state: &AppState,
     viewer: Option<UserId>,
+    session: Credential,
     password: &str,
 ) -> AppResult<()> {
     let admin = find_admin(state, viewer).await?;
-    crate::service::user::check_password(state, &admin, password).await
+    crate::service::user::check_password(state, &admin, session, password).await
 }
 
 /// `/admin`: the figures, the chart's days, the tables with their row counts, the admins.

@@ -22,6 +22,11 @@ const MAX_WORD_CHARS: usize = 64;
 pub const AUTHORS_SHOWN: i64 = 5;
 /// The deepest page served.
 pub const MAX_PAGE: u32 = 1000;
+/// Searches that read at once, half the readers: a flood of searches (each a few milliseconds
+/// of ranking) waits for these instead of taking every reader, so every other page and
+/// `/healthz` still find one free (issue 32: 16 at once made an uncached page 100 times
+/// slower while they queued for the four readers).
+pub const SEARCH_SLOTS: usize = db::READERS as usize / 2;
 
 /// The words of what a user typed that a search looks for: runs of letters and digits, at
 /// most `MAX_WORDS`, each cut at `MAX_WORD_CHARS`.
@@ -93,6 +98,11 @@ pub async fn search_range(
         .search_limiter
         .attempt(Key::Client(client))
         .inspect_err(|_| tracing::warn!(%client, "search rate limit"))?;
+    // Waiting is bounded by the request's deadline (`http::edge`).
+    let _slot = state.search_slots.acquire().await.map_err(|_| {
+        tracing::error!("the search slots were closed");
+        crate::error::AppError::Internal
+    })?;
     let mut tx = state.db.reader.begin().await?;
     found.authors = db::search::authors(&mut *tx, text, viewer, AUTHORS_SHOWN).await?;
     let Some(fts) = fts_query(text) else {

@@ -1,6 +1,6 @@
 //! Accounts: sign up, sign in, settings and password change.
 
-use crate::auth::limiter::Key;
+use crate::auth::limiter::{Credential, Key};
 use crate::auth::password::is_common;
 use crate::client_ip::ClientKey;
 use crate::db::{self, user::UserRecord, user::UserWrite};
@@ -15,7 +15,7 @@ pub enum Channel {
     /// A browser session: changing the email or the password needs the current password, and a
     /// new password ends every session and API token of the user (the caller then signs this
     /// browser in again).
-    Session,
+    Session { id: i128 },
     /// The REST API, holding the token with this id. A new email or password needs the
     /// current password (`currentPassword`, our extension of the contract): a token alone must
     /// not take the account over. Within `service::token::RECENT_SIGN_IN` of the sign-in or
@@ -28,11 +28,19 @@ pub enum Channel {
 }
 
 impl Channel {
+    /// The sign-in this channel holds, which the password budgets are kept per.
+    pub fn credential(self) -> Credential {
+        match self {
+            Self::Session { id } => Credential::Session(id),
+            Self::Token { id, .. } => Credential::Token(id),
+        }
+    }
+
     /// Whether a change of email (`email`) or password (`password`) needs the current
     /// password when it comes through this channel.
     fn needs_current_password(self, email: bool, password: bool) -> bool {
         match self {
-            Self::Session => email || password,
+            Self::Session { .. } => email || password,
             Self::Token { recent_sign_in, .. } => (email || password) && !recent_sign_in,
         }
     }
@@ -78,19 +86,26 @@ fn limit_account(state: &AppState, what: &str, client: &ClientKey, account: &str
 
 /// Checks that `password` is the current password of `user`, proven again while signed in
 /// (the admin pages, settings, the API's `currentPassword`). These have a budget of their
-/// own per account (`AppState::password_proofs`, counting wrong ones), apart from sign-in's:
-/// failed sign-ins by someone else never stop the owner here, and whoever holds a session or
-/// token cannot guess the password quickly.
+/// own per account and sign-in (`AppState::password_proofs`, counting wrong ones), apart
+/// from sign-in's: failed sign-ins by someone else never stop the owner here, whoever holds a
+/// session or token cannot guess the password quickly, and a stolen sign-in spending its
+/// budget leaves the owner's own sign-ins theirs (the refusal says how to end the others).
 async fn prove_password(
     state: &AppState,
     user: &UserRecord,
+    credential: Credential,
     password: &str,
     (field, wrong): (&str, &str),
 ) -> AppResult<()> {
-    let key = Key::User(user.id);
+    let key = Key::Proof(user.id, credential);
     if let Some(refused) = state.password_proofs.refusal(key) {
         tracing::warn!(user_id = user.id.0, "password confirmation rate limit");
-        return Err(refused);
+        return Err(match refused {
+            AppError::TooManyRequests { retry_after_secs } => {
+                AppError::TooManyPasswords { retry_after_secs }
+            }
+            other => other,
+        });
     }
     if state
         .hasher
@@ -198,14 +213,22 @@ pub async fn login(
 }
 
 /// Checks the password of `user`, signed in, who is asked for it again (the admin pages): a
-/// wrong one is a 422 on the password field, counted against the account's own budget for
-/// proving the password (`prove_password`).
+/// wrong one is a 422 on the password field, counted against the budget of the account and
+/// this sign-in for proving the password (`prove_password`).
 pub(crate) async fn check_password(
     state: &AppState,
     user: &UserRecord,
+    credential: Credential,
     password: &str,
 ) -> AppResult<()> {
-    prove_password(state, user, password, ("password", "is not the right one")).await
+    prove_password(
+        state,
+        user,
+        credential,
+        password,
+        ("password", "is not the right one"),
+    )
+    .await
 }
 
 /// Stores `password`, just verified, hashed with today's parameters in place of the older
@@ -253,14 +276,16 @@ pub async fn update_settings(
     let email_changes = patch.email != current.email;
     let password_changes = patch.new_password().is_some();
     if email_changes || password_changes {
-        state.account_limiter.attempt(Key::Settings(viewer))?;
+        state
+            .account_limiter
+            .attempt(Key::Settings(viewer, channel.credential()))?;
     }
     let given = !patch.current_password.is_empty();
     if channel.needs_current_password(email_changes, password_changes)
         || (given && (email_changes || password_changes))
     {
         let field = match channel {
-            Channel::Session => "current_password",
+            Channel::Session { .. } => "current_password",
             Channel::Token { .. } => "currentPassword",
         };
         if patch.current_password.is_empty() {
@@ -272,6 +297,7 @@ pub async fn update_settings(
         prove_password(
             state,
             &current,
+            channel.credential(),
             &patch.current_password,
             (field, "is incorrect"),
         )
@@ -304,7 +330,7 @@ pub async fn update_settings(
     if let Some(hash) = &new_hash {
         db::user::update_password_hash(&mut *tx, viewer, hash, &now).await?;
         let keep = match channel {
-            Channel::Session => None,
+            Channel::Session { .. } => None,
             Channel::Token { id, .. } => Some(id),
         };
         let sessions = db::session::delete_for_user(&mut *tx, viewer).await?;

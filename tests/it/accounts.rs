@@ -297,7 +297,7 @@ async fn settings_update_profile_fields_and_store_empty_as_null() {
     patch.bio = "  Writes about Rust.  ".into();
     patch.image = "https://example.test/a.png".into();
     patch.username = "alice2".into();
-    let outcome = user::update_settings(&app.state, alice.id, patch, Channel::Session)
+    let outcome = user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
         .await
         .unwrap();
     assert!(!outcome.password_changed);
@@ -309,7 +309,7 @@ async fn settings_update_profile_fields_and_store_empty_as_null() {
     let mut patch = patch_of(&stored);
     patch.bio = String::new();
     patch.image = String::new();
-    user::update_settings(&app.state, alice.id, patch, Channel::Session)
+    user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
         .await
         .unwrap();
     let stored = user::find(&app.state, alice.id).await.unwrap().unwrap();
@@ -324,7 +324,7 @@ async fn settings_cannot_take_another_users_name_or_email() {
     sign_up(&app, "bob").await;
     let mut patch = patch_of(&alice);
     patch.username = "BOB".into();
-    let err = user::update_settings(&app.state, alice.id, patch, Channel::Session)
+    let err = user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
         .await
         .unwrap_err();
     assert_eq!(fields(err).get("username"), ["has already been taken"]);
@@ -332,14 +332,19 @@ async fn settings_cannot_take_another_users_name_or_email() {
     let mut patch = patch_of(&alice);
     patch.email = "bob@example.test".into();
     patch.current_password = PASSWORD.into();
-    let err = user::update_settings(&app.state, alice.id, patch, Channel::Session)
+    let err = user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
         .await
         .unwrap_err();
     assert_eq!(fields(err).get("email"), ["has already been taken"]);
     // Keeping one's own name and email is not a conflict.
-    user::update_settings(&app.state, alice.id, patch_of(&alice), Channel::Session)
-        .await
-        .unwrap();
+    user::update_settings(
+        &app.state,
+        alice.id,
+        patch_of(&alice),
+        Channel::Session { id: 1 },
+    )
+    .await
+    .unwrap();
 }
 
 #[tokio::test]
@@ -348,20 +353,30 @@ async fn changing_the_email_needs_the_current_password() {
     let alice = sign_up(&app, "alice").await;
     let mut patch = patch_of(&alice);
     patch.email = "new@example.test".into();
-    let err = user::update_settings(&app.state, alice.id, patch.clone(), Channel::Session)
-        .await
-        .unwrap_err();
+    let err = user::update_settings(
+        &app.state,
+        alice.id,
+        patch.clone(),
+        Channel::Session { id: 1 },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         fields(err).get("current_password"),
         ["is needed to change your email or password"]
     );
     patch.current_password = "wrong password".into();
-    let err = user::update_settings(&app.state, alice.id, patch.clone(), Channel::Session)
-        .await
-        .unwrap_err();
+    let err = user::update_settings(
+        &app.state,
+        alice.id,
+        patch.clone(),
+        Channel::Session { id: 1 },
+    )
+    .await
+    .unwrap_err();
     assert_eq!(fields(err).get("current_password"), ["is incorrect"]);
     patch.current_password = PASSWORD.into();
-    user::update_settings(&app.state, alice.id, patch, Channel::Session)
+    user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
         .await
         .unwrap();
     user::login(
@@ -396,7 +411,7 @@ async fn a_new_password_replaces_the_old_and_ends_every_session() {
     let mut patch = patch_of(&alice);
     patch.password = "an entirely new passphrase".into();
     patch.current_password = PASSWORD.into();
-    let outcome = user::update_settings(&app.state, alice.id, patch, Channel::Session)
+    let outcome = user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
         .await
         .unwrap();
     assert!(outcome.password_changed);
@@ -440,7 +455,7 @@ async fn a_new_password_follows_the_same_rules() {
         let mut patch = patch_of(&alice);
         patch.password = password.into();
         patch.current_password = PASSWORD.into();
-        let err = user::update_settings(&app.state, alice.id, patch, Channel::Session)
+        let err = user::update_settings(&app.state, alice.id, patch, Channel::Session { id: 1 })
             .await
             .unwrap_err();
         assert_eq!(fields(err).get("password")[0], message, "{password}");
@@ -458,7 +473,7 @@ async fn settings_of_a_vanished_account_are_unauthorized() {
             email: "g@example.test".into(),
             ..Default::default()
         },
-        Channel::Session,
+        Channel::Session { id: 1 },
     )
     .await
     .unwrap_err();

@@ -383,3 +383,97 @@ async fn a_sign_up_with_a_taken_email_costs_no_hash() {
     }
     assert_eq!(app.state.hasher.hashes_made(), before);
 }
+
+/// F4: the budget for wrong passwords given while signed in was the account's alone, so a
+/// stolen token too old to change the password could still make its owner's own password
+/// change answer 429 for 15 minutes. It is kept per account and sign-in now, and the refusal
+/// says how to end the other sign-ins.
+#[tokio::test]
+async fn a_stolen_sign_in_cannot_spend_its_owners_password_budget() {
+    use quire::server::user::UpdateSettings;
+    let app = TestApp::with_config(|c| c.auth_attempts_per_minute = 1000).await;
+    let stolen = app.api_user("alice").await;
+    let owner = app.login("alice").await;
+    for i in 0..5 {
+        let guess = app
+            .api(
+                "PUT",
+                "/api/user",
+                Some(&stolen),
+                Some(json!({"user": {"password": "taken over now", "currentPassword": format!("guess {i}")}})),
+            )
+            .await;
+        assert_eq!(guess.status, StatusCode::UNPROCESSABLE_ENTITY, "{guess:?}");
+    }
+    let refused = app
+        .api(
+            "PUT",
+            "/api/user",
+            Some(&stolen),
+            Some(json!({"user": {"password": "taken over now", "currentPassword": common::PASSWORD}})),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.header("retry-after").is_some());
+    assert!(
+        refused.body.contains("Sign out everywhere"),
+        "{}",
+        refused.body
+    );
+    // The owner, in their browser, still changes the password.
+    let changed = app
+        .call::<UpdateSettings>(
+            &[
+                ("image", ""),
+                ("username", "alice"),
+                ("bio", ""),
+                ("email", "alice@example.test"),
+                ("password", "a fresh secret of mine"),
+                ("current_password", common::PASSWORD),
+            ],
+            Some(&owner),
+        )
+        .await;
+    assert!(changed.status.is_success(), "{changed:?}");
+    // And that ended the stolen token.
+    let after = app.api("GET", "/api/user", Some(&stolen), None).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+}
+
+/// F10: searches read in at most `SEARCH_SLOTS` at once, so a flood of them never takes the
+/// readers every other page and `/healthz` need.
+#[tokio::test]
+async fn searches_past_their_slots_wait_and_leave_the_readers_to_others() {
+    use quire::service::search::SEARCH_SLOTS;
+    let app = TestApp::new().await;
+    let token = app.api_user("ada").await;
+    app.api_article(&token, "Rust notes", &[]).await;
+    // Every slot taken, as by searches in flight.
+    let held = app
+        .state
+        .search_slots
+        .clone()
+        .acquire_many_owned(SEARCH_SLOTS as u32)
+        .await
+        .expect("the slots");
+    let waiting = tokio::spawn({
+        let app_router = app.router.clone();
+        async move {
+            TestApp::send_to(
+                app_router,
+                axum::http::Request::get("/api/search?q=rust")
+                    .body(axum::body::Body::empty())
+                    .expect("a request"),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "the search waited for a slot");
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+    assert_eq!(app.get("/", None).await.status, StatusCode::OK);
+    drop(held);
+    let found = waiting.await.expect("the search");
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains("Rust notes"), "{}", found.body);
+}
