@@ -66,6 +66,32 @@ pub async fn list(
     .await?)
 }
 
+/// Comments `offset..offset + limit` of the article, newest first (the article page's pages),
+/// and how many it has.
+pub async fn page_newest_first(
+    db: &mut sqlx::SqliteConnection,
+    article_id: i64,
+    viewer: Option<UserId>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<CommentRow>, i64)> {
+    let rows = sqlx::query_as(&format!(
+        "{SELECT} where c.article_id = $2 order by c.created_at desc, c.id desc
+         limit $3 offset $4"
+    ))
+    .bind(viewer)
+    .bind(article_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&mut *db)
+    .await?;
+    let total = sqlx::query_scalar("select count(*) from comments where article_id = $1")
+        .bind(article_id)
+        .fetch_one(&mut *db)
+        .await?;
+    Ok((rows, total))
+}
+
 pub async fn find(
     db: impl SqliteExecutor<'_>,
     id: i64,

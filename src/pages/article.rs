@@ -5,12 +5,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::article::Pagination;
 use crate::components::article::{ArticleMeta, FavoriteButton, FollowButton, TagPills, human_date};
 use crate::components::avatar_url;
 use crate::components::form::{ErrorMessages, ssr_text};
-use crate::context::{Auth, error_view};
+use crate::context::{Auth, error_view, page_param, set_status};
 use crate::model::article::Article;
 use crate::model::comment::Comment;
+use crate::model::page::Page;
 use crate::model::user::SessionUser;
 use crate::routes;
 use crate::server::article::{DeleteArticle, get_article};
@@ -22,7 +24,7 @@ use crate::server::comment::{AddComment, DeleteComment, list_comments};
 struct CommentsState {
     add: ServerAction<AddComment>,
     remove: ServerAction<DeleteComment>,
-    list: Resource<Result<Vec<Comment>, crate::error::AppError>>,
+    list: Resource<Result<Page<Comment>, crate::error::AppError>>,
 }
 
 #[component]
@@ -34,7 +36,12 @@ pub fn ArticlePage() -> impl IntoView {
     // Created for the errors of forms posted without JavaScript, which they render.
     let add = ServerAction::<AddComment>::new();
     let remove = ServerAction::<DeleteComment>::new();
-    let list = Resource::new(move || slug.get(), list_comments);
+    // The comments' page (`?page=N`, newest first).
+    let page = page_param();
+    let list = Resource::new(
+        move || (slug.get(), page.get()),
+        |(slug, page)| list_comments(slug, Some(page)),
+    );
     let comments = CommentsState { add, remove, list };
     view! {
         <Transition fallback=|| view! { <div class="container page">"Loading the article..."</div> }>
@@ -201,9 +208,17 @@ fn Comments(
             {move || {
                 let (slug, article_author, viewer) = (slug.clone(), article_author.clone(), viewer_name.clone());
                 Suspend::new(async move {
-                    comments
-                        .await
-                        .unwrap_or_default()
+                    let found = match comments.await {
+                        Ok(found) => found,
+                        Err(error) => {
+                            set_status(&error);
+                            let messages = error.messages().join("; ");
+                            return view! { <p class="error-messages">{messages}</p> }.into_any();
+                        }
+                    };
+                    let (page, pages) = (found.page, found.pages());
+                    let cards = found
+                        .items
                         .into_iter()
                         .map(|comment| {
                             let may_delete = viewer
@@ -211,7 +226,14 @@ fn Comments(
                                 .is_some_and(|v| v == comment.author.username || v == article_author);
                             view! { <CommentCard comment slug=slug.clone() may_delete remove /> }
                         })
-                        .collect_view()
+                        .collect_view();
+                    let base = routes::article(&slug);
+                    let href = Callback::new(move |p: u32| routes::paged(&base, p));
+                    view! {
+                        {cards}
+                        <Pagination page pages href />
+                    }
+                    .into_any()
                 })
             }}
         </Transition>

@@ -4,13 +4,16 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::model::comment::Comment;
+use crate::model::page::Page;
 
+/// Page `page` (the first when absent) of the article's comments, newest first
+/// (`service::comment::page`).
 #[server(prefix = "/rpc", endpoint = "list_comments")]
-pub async fn list_comments(slug: String) -> Result<Vec<Comment>, AppError> {
+pub async fn list_comments(slug: String, page: Option<u32>) -> Result<Page<Comment>, AppError> {
     use crate::server::request;
     let (state, _, session) = request::parts().await?;
     let viewer = request::viewer(&state, &session).await?;
-    crate::service::comment::list(&state, viewer, &slug).await
+    crate::service::comment::page(&state, viewer, &slug, page.unwrap_or(1)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_comment")]

@@ -210,7 +210,7 @@ async fn comments_follow_their_rules_through_the_router() {
     let listed = app
         .call::<ListComments>(&[("slug", slug.as_str())], None)
         .await;
-    assert_eq!(listed.json()[0]["body"], "Nice one <b>really</b>");
+    assert_eq!(listed.json()["items"][0]["body"], "Nice one <b>really</b>");
     // Shown as text on the page.
     let page = app.get(&format!("/article/{slug}"), None).await;
     assert!(

@@ -477,3 +477,61 @@ async fn searches_past_their_slots_wait_and_leave_the_readers_to_others() {
     assert_eq!(found.status, StatusCode::OK);
     assert!(found.body.contains("Rust notes"), "{}", found.body);
 }
+
+/// F11: 500 long comments and a large body made a 5.4 MB article page, past the page cache's
+/// entry limit, so every anonymous reader had it rendered again. The page shows the comments
+/// 50 at a time, newest first, with links to the others.
+#[tokio::test]
+async fn an_article_page_shows_its_comments_a_page_at_a_time() {
+    use quire::db::comment::insert;
+    use quire::service::comment::COMMENTS_PER_PAGE;
+    // The default budget (32 MB): an entry may take a sixteenth.
+    let app = TestApp::with_config(|c| c.page_cache_bytes = 32 << 20).await;
+    let token = app.api_user("ada").await;
+    let slug = app.api_article(&token, "Talked about", &[]).await;
+    let article = quire::db::article::find_key(
+        &mut app.state.db.reader.acquire().await.expect("a reader"),
+        &slug,
+    )
+    .await
+    .expect("read")
+    .expect("the article");
+    let author = app.sign_up("bob").await;
+    let long = "x".repeat(4_900);
+    for i in 0..120 {
+        let at = format!("2026-01-01T00:{:02}:{:02}.000Z", i / 60, i % 60);
+        insert(
+            &app.state.db,
+            article.id,
+            author,
+            &format!("comment {i:03} {long}"),
+            &at,
+        )
+        .await
+        .expect("a comment");
+    }
+    let first = app.get(&format!("/article/{slug}"), None).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(
+        first.body.matches("comment-author-img").count(),
+        COMMENTS_PER_PAGE as usize
+    );
+    assert!(first.body.contains("comment 119"), "the newest first");
+    assert!(!first.body.contains("comment 069"));
+    assert!(first.body.len() < 400 * 1024, "{} bytes", first.body.len());
+    assert!(first.body.contains(&format!("/article/{slug}?page=3")));
+    let last = app.get(&format!("/article/{slug}?page=3"), None).await;
+    assert_eq!(last.body.matches("comment-author-img").count(), 20);
+    assert!(last.body.contains("comment 000"));
+    // Kept by the page cache now, for the next reader.
+    let again = app.get(&format!("/article/{slug}"), None).await;
+    assert_eq!(again.header("x-quire-cache"), Some("hit"));
+    // The REST API's list stays whole, as the contract has it.
+    let listed = app
+        .api("GET", &format!("/api/articles/{slug}/comments"), None, None)
+        .await;
+    assert_eq!(
+        listed.json()["comments"].as_array().map(Vec::len),
+        Some(120)
+    );
+}
