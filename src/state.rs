@@ -44,7 +44,7 @@ pub struct Shared {
     pub write_account_limiter: Arc<Limiter>,
     /// Searches that run (not those answered from the page cache) per client address.
     pub search_limiter: Arc<Limiter>,
-    /// The searches that may read at once (`service::search::SEARCH_SLOTS`): the other
+    /// The searches that may read at once (`SEARCH_SLOTS`): the other
     /// readers stay free for every other page, whatever the searches cost.
     pub search_slots: Arc<tokio::sync::Semaphore>,
     /// The editor's previews, per client address and per account (the same number each).
@@ -58,6 +58,12 @@ pub struct Shared {
     /// Behind an `Arc` of its own: handlers hand it on, and the options are a dozen strings.
     pub leptos_options: Arc<LeptosOptions>,
 }
+
+/// Searches that read at once, half the readers: a flood of searches (each a few milliseconds
+/// of ranking) waits for these instead of taking every reader, so every other page and
+/// `/healthz` still find one free (issue 32: 16 at once made an uncached page 100 times
+/// slower while they queued for the four readers).
+pub const SEARCH_SLOTS: usize = crate::db::READERS as usize / 2;
 
 /// Wrong passwords an account may give while signed in, per `PASSWORD_PROOF_WINDOW`.
 pub const PASSWORD_PROOFS: u32 = 5;
@@ -84,9 +90,7 @@ impl AppState {
                 minute,
             )),
             search_limiter: Arc::new(Limiter::new(config.searches_per_minute, minute)),
-            search_slots: Arc::new(tokio::sync::Semaphore::new(
-                crate::service::search::SEARCH_SLOTS,
-            )),
+            search_slots: Arc::new(tokio::sync::Semaphore::new(SEARCH_SLOTS)),
             preview_limiter: Arc::new(Limiter::new(config.previews_per_minute, minute)),
             renderer: Renderer::new()?,
             metrics: Arc::new(Metrics::new()),

@@ -22,11 +22,7 @@ const MAX_WORD_CHARS: usize = 64;
 pub const AUTHORS_SHOWN: i64 = 5;
 /// The deepest page served.
 pub const MAX_PAGE: u32 = 1000;
-/// Searches that read at once, half the readers: a flood of searches (each a few milliseconds
-/// of ranking) waits for these instead of taking every reader, so every other page and
-/// `/healthz` still find one free (issue 32: 16 at once made an uncached page 100 times
-/// slower while they queued for the four readers).
-pub const SEARCH_SLOTS: usize = db::READERS as usize / 2;
+pub use crate::state::SEARCH_SLOTS;
 
 /// The words of what a user typed that a search looks for: runs of letters and digits, at
 /// most `MAX_WORDS`, each cut at `MAX_WORD_CHARS`.
