@@ -89,13 +89,20 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         return response;
     }
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     // Our answers are bounded by their pages' sizes; an unreadable body is a broken answer.
     let Ok(bytes) = to_bytes(body, usize::MAX).await else {
         return Response::builder()
             .status(StatusCode::INTERNAL_SERVER_ERROR)
             .body(Body::empty())
             .unwrap_or_default();
+    };
+    let bytes = match &nonce {
+        Some(nonce) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            anonymous_crossorigin(&bytes, nonce)
+        }
+        None => bytes,
     };
     cache.put(
         key,
@@ -112,11 +119,33 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
 /// `body` with every `nonce="old"` made `nonce="new"`: a kept page's scripts carry the nonce
 /// of the reader it is sent to, which that reader's policy header allows.
 fn swap_nonce(body: &Bytes, old: &str, new: &str) -> Bytes {
-    let from = format!("nonce=\"{old}\"");
-    let to = format!("nonce=\"{new}\"");
+    replace(
+        body,
+        &format!("nonce=\"{old}\""),
+        &format!("nonce=\"{new}\""),
+    )
+}
+
+/// `body` with every `crossorigin="<nonce>"` made `crossorigin=""` (anonymous, what the
+/// preloads need). Leptos writes the page's nonce into its preload links' `crossorigin`
+/// attribute; a nonce is not a CORS mode, and left there a kept page would hand one reader's
+/// nonce to every reader served from the cache, where `swap_nonce` does not look.
+fn anonymous_crossorigin(body: &Bytes, nonce: &str) -> Bytes {
+    replace(
+        body,
+        &format!("crossorigin=\"{nonce}\""),
+        "crossorigin=\"\"",
+    )
+}
+
+/// `body` with every `from` made `to`, in one scan.
+fn replace(body: &Bytes, from: &str, to: &str) -> Bytes {
+    let finder = memchr::memmem::Finder::new(from.as_bytes());
+    if finder.find(body).is_none() {
+        return body.clone();
+    }
     let mut out = Vec::with_capacity(body.len() + 64);
     let mut rest = &body[..];
-    let finder = memchr::memmem::Finder::new(from.as_bytes());
     while let Some(at) = finder.find(rest) {
         out.extend_from_slice(&rest[..at]);
         out.extend_from_slice(to.as_bytes());
@@ -147,6 +176,21 @@ mod tests {
             swap_nonce(&body, "aaa", "bbb"),
             Bytes::from_static(
                 b"<script nonce=\"bbb\">x</script><link nonce=\"bbb\"><p>nonce=\"aaab\" aaa</p>"
+            )
+        );
+    }
+
+    #[test]
+    fn a_kept_page_carries_no_nonce_in_crossorigin() {
+        let body = Bytes::from_static(
+            b"<link rel=\"modulepreload\" crossorigin=\"aaa\"><link crossorigin=\"aaa\">\
+              <script nonce=\"aaa\"></script><p>crossorigin=\"aaab\"</p>",
+        );
+        assert_eq!(
+            anonymous_crossorigin(&body, "aaa"),
+            Bytes::from_static(
+                b"<link rel=\"modulepreload\" crossorigin=\"\"><link crossorigin=\"\">\
+                  <script nonce=\"aaa\"></script><p>crossorigin=\"aaab\"</p>"
             )
         );
     }

@@ -152,6 +152,33 @@ async fn each_page_has_its_own_nonce_on_every_script_cached_or_not() {
     }
 }
 
+/// Leptos writes the nonce into its preload links' `crossorigin` attribute as well, where the
+/// page cache's swap did not look: a reader served a kept page got the first reader's nonce.
+#[tokio::test]
+async fn no_answer_carries_another_readers_nonce() {
+    let app = TestApp::new().await;
+    let token = app.api_user("alice").await;
+    app.api_article(&token, "Kept", &["x"]).await;
+    let mut answers = Vec::new();
+    for path in ["/tag/x", "/tag/x", "/tag/x", "/", "/"] {
+        let answer = app.get(path, None).await;
+        assert_eq!(answer.status, StatusCode::OK);
+        let nonce = csp_nonce(&answer);
+        answers.push((answer, nonce));
+    }
+    assert_eq!(answers[2].0.header("x-quire-cache"), Some("hit"));
+    for (answer, own) in &answers {
+        assert!(
+            answer.body.contains("crossorigin=\"\""),
+            "the preloads are anonymous"
+        );
+        assert!(!answer.body.contains(&format!("crossorigin=\"{own}\"")));
+        for (_, other) in answers.iter().filter(|(_, n)| n != own) {
+            assert!(!answer.body.contains(other.as_str()), "{other} leaked");
+        }
+    }
+}
+
 #[tokio::test]
 async fn private_answers_are_never_stored_by_browsers_or_proxies() {
     let app = TestApp::new().await;
