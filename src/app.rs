@@ -2,7 +2,7 @@
 //! addresses in `routes`.
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
@@ -29,6 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="description" content="Quire: a fast, secure blog." />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                // The styles, the loader and the wasm under their fingerprinted names.
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
                 <MetaTags />
@@ -48,7 +50,6 @@ pub fn App() -> impl IntoView {
     // Every route renders completely before the first byte is sent, so the status code is
     // right (404, 403...) and the page works without JavaScript.
     view! {
-        <Stylesheet id="leptos" href="/pkg/quire.css" />
         <Title formatter=|title: String| format!("{title} · Quire") />
         <Router>
             <Navbar />

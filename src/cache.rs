@@ -51,26 +51,49 @@ pub struct Key {
 #[derive(Debug)]
 struct Entry {
     stored: Instant,
-    headers: HeaderMap,
-    body: Bytes,
-    /// The CSP nonce the body's scripts carry, swapped for each reader's own on a hit.
-    nonce: Option<Arc<str>>,
+    kept: Kept,
     /// What it counts against the budget (`weight`).
     weight: usize,
 }
 
 /// The memory an answer for `key` takes once kept: its address twice (the map's key and the
-/// eviction queue's), its headers, its body, its nonce and `ENTRY_OVERHEAD`.
-fn weight(key: &Key, headers: &HeaderMap, body: &Bytes, nonce: Option<&Arc<str>>) -> usize {
-    let headers: usize = headers
+/// eviction queue's), its headers, its body, its nonce, its gzip form and `ENTRY_OVERHEAD`.
+fn weight(key: &Key, kept: &Kept) -> usize {
+    let headers: usize = kept
+        .headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len() + HEADER_OVERHEAD)
         .sum();
-    2 * key.uri.len() + headers + body.len() + nonce.map_or(0, |n| n.len()) + ENTRY_OVERHEAD
+    2 * key.uri.len()
+        + headers
+        + kept.body.len()
+        + kept.nonce.as_ref().map_or(0, |n| n.len())
+        + kept.gzip.as_ref().map_or(0, |g| g.len())
+        + ENTRY_OVERHEAD
 }
 
-/// A kept answer: headers, body and the nonce it was rendered with.
-pub type Kept = (HeaderMap, Bytes, Option<Arc<str>>);
+/// A kept answer.
+#[derive(Clone, Debug, Default)]
+pub struct Kept {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    /// The CSP nonce the body's scripts carry, swapped for each reader's own on a hit.
+    pub nonce: Option<Arc<str>>,
+    /// The body gzipped once, around its nonce, for the readers who accept gzip.
+    pub gzip: Option<Arc<crate::gzip::Spliced>>,
+}
+
+impl Kept {
+    /// An answer without a gzip form.
+    pub fn new(headers: HeaderMap, body: Bytes, nonce: Option<Arc<str>>) -> Self {
+        Self {
+            headers,
+            body,
+            nonce,
+            gzip: None,
+        }
+    }
+}
 
 #[derive(Debug, Default)]
 struct Entries {
@@ -186,13 +209,7 @@ impl PageCache {
             return None;
         }
         let entry = entries.map.get(key)?;
-        (entry.stored.elapsed() < TTL).then(|| {
-            (
-                entry.headers.clone(),
-                entry.body.clone(),
-                entry.nonce.clone(),
-            )
-        })
+        (entry.stored.elapsed() < TTL).then(|| entry.kept.clone())
     }
 
     /// Whether an answer of `bytes` is worth a share of the budget: at most a sixteenth.
@@ -202,8 +219,8 @@ impl PageCache {
 
     /// Keeps an answer rendered when `Db::commits` was `commits`, unless a write has happened
     /// since or it is too big to be worth a share of the budget.
-    pub fn put(&self, key: Key, commits: u64, current: u64, (headers, body, nonce): Kept) {
-        let weight = weight(&key, &headers, &body, nonce.as_ref());
+    pub fn put(&self, key: Key, commits: u64, current: u64, kept: Kept) {
+        let weight = weight(&key, &kept);
         if !self.is_on() || commits != current || !self.fits(weight) {
             return;
         }
@@ -233,9 +250,7 @@ impl PageCache {
             key,
             Entry {
                 stored: Instant::now(),
-                headers,
-                body,
-                nonce,
+                kept,
                 weight,
             },
         );
@@ -261,8 +276,13 @@ mod tests {
     fn an_answer_is_served_until_the_next_write() {
         let cache = PageCache::new(1 << 20);
         let page = key(None, "/");
-        cache.put(page.clone(), 7, 7, (HeaderMap::new(), body(10), None));
-        assert_eq!(cache.get(&page, 7).map(|(_, b, _)| b.len()), Some(10));
+        cache.put(
+            page.clone(),
+            7,
+            7,
+            Kept::new(HeaderMap::new(), body(10), None),
+        );
+        assert_eq!(cache.get(&page, 7).map(|k| k.body.len()), Some(10));
         // Another viewer or another address is another answer.
         assert!(cache.get(&key(Some(UserId(1)), "/"), 7).is_none());
         assert!(cache.get(&key(None, "/?page=2"), 7).is_none());
@@ -276,7 +296,12 @@ mod tests {
         let cache = PageCache::new(1 << 20);
         let page = key(None, "/");
         // Rendered when the count was 3, finished after a write made it 4.
-        cache.put(page.clone(), 3, 4, (HeaderMap::new(), body(10), None));
+        cache.put(
+            page.clone(),
+            3,
+            4,
+            Kept::new(HeaderMap::new(), body(10), None),
+        );
         assert!(cache.get(&page, 3).is_none());
         assert!(cache.get(&page, 4).is_none());
     }
@@ -295,7 +320,7 @@ mod tests {
                 key(None, &format!("/?page={i}")),
                 1,
                 1,
-                (HeaderMap::new(), body(100), None),
+                Kept::new(HeaderMap::new(), body(100), None),
             );
         }
         let entries = cache.lock();
@@ -310,7 +335,7 @@ mod tests {
             key(None, "/?page=29"),
             1,
             1,
-            (HeaderMap::new(), body(50), None),
+            Kept::new(HeaderMap::new(), body(50), None),
         );
         let entries = cache.lock();
         assert_eq!(entries.bytes, budget - 50);
@@ -321,7 +346,7 @@ mod tests {
             key(None, "/?page=99"),
             1,
             1,
-            (HeaderMap::new(), body(101), None),
+            Kept::new(HeaderMap::new(), body(101), None),
         );
         assert!(cache.get(&key(None, "/?page=99"), 1).is_none());
     }
@@ -340,14 +365,14 @@ mod tests {
                 key(None, &format!("/api/profiles/bob?i={i}&pad={pad}")),
                 1,
                 1,
-                (headers.clone(), body(100), None),
+                Kept::new(headers.clone(), body(100), None),
             );
         }
         let entries = cache.lock();
         let held: usize = entries
             .map
             .iter()
-            .map(|(k, e)| 2 * k.uri.len() + e.body.len() + e.headers.len() * 80)
+            .map(|(k, e)| 2 * k.uri.len() + e.kept.body.len() + e.kept.headers.len() * 80)
             .sum();
         assert!(held <= budget, "{held} bytes held for a budget of {budget}");
         assert!(entries.bytes <= budget);
@@ -362,7 +387,7 @@ mod tests {
                 key(None, &format!("/?i={i}")),
                 1,
                 1,
-                (HeaderMap::new(), body(1), None),
+                Kept::new(HeaderMap::new(), body(1), None),
             );
         }
         let entries = cache.lock();
@@ -390,12 +415,17 @@ mod tests {
             async move {
                 let waited = cache.render_or_wait(&page).await;
                 assert!(waited.is_err(), "it waited instead of rendering");
-                cache.get(&page, 1).map(|(_, body, _)| body.len())
+                cache.get(&page, 1).map(|k| k.body.len())
             }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!waiter.is_finished());
-        cache.put(page.clone(), 1, 1, (HeaderMap::new(), body(42), None));
+        cache.put(
+            page.clone(),
+            1,
+            1,
+            Kept::new(HeaderMap::new(), body(42), None),
+        );
         drop(first);
         assert_eq!(waiter.await.unwrap(), Some(42));
         // Once it ended, the next reader may render again.
@@ -426,7 +456,12 @@ mod tests {
     fn a_zero_budget_turns_it_off() {
         let cache = PageCache::new(0);
         assert!(!cache.is_on());
-        cache.put(key(None, "/"), 1, 1, (HeaderMap::new(), body(0), None));
+        cache.put(
+            key(None, "/"),
+            1,
+            1,
+            Kept::new(HeaderMap::new(), body(0), None),
+        );
         assert!(cache.get(&key(None, "/"), 1).is_none());
     }
 }

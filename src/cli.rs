@@ -288,7 +288,19 @@ fn leptos_options() -> anyhow::Result<LeptosOptions> {
             "no site settings: run quire from the folder that holds Leptos.toml, or set LEPTOS_OUTPUT_NAME and LEPTOS_SITE_ROOT"
         ));
     }
-    Ok(options)
+    Ok(with_fingerprints(options))
+}
+
+/// The bundle's file names carry their fingerprints when the build left them beside this
+/// binary (`hash.txt`, written by `cargo leptos build` with `hash-files`), and are plain
+/// otherwise (a binary built by cargo alone). Leptos panics on every page when told to read a
+/// file that is not there, so the file decides, not a setting.
+fn with_fingerprints(mut options: LeptosOptions) -> LeptosOptions {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(&*options.hash_file)));
+    options.hash_files = beside.is_some_and(|file| file.is_file());
+    options
 }
 
 /// The server logs to standard output, by default at `info`; the other commands log to

@@ -27,7 +27,8 @@
 //!   - `service`: use cases, authorisation, transactions; `db`: all SQL;
 //!   - `markdown`: Markdown to sanitised HTML, bounded; `workers`: the threads that hash
 //!     passwords and render Markdown, off the async runtime;
-//!   - `cache`: the page cache's store; `metrics`: the request metrics' registry;
+//!   - `cache`: the page cache's store, and `gzip` its pages compressed once around their
+//!     nonce; `metrics`: the request metrics' registry;
 //!   - `ops`: backup, restore and demo data behind the command line.
 
 // Deep view trees give deep types; the default limit of 128 is too low for them.
@@ -58,6 +59,8 @@ pub mod config;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod flash;
+#[cfg(feature = "ssr")]
+pub mod gzip;
 #[cfg(feature = "ssr")]
 pub mod http;
 #[cfg(feature = "ssr")]

@@ -95,8 +95,15 @@ impl HeaderPolicy {
 
     /// The security headers, on every response (error pages included): the policy with
     /// `nonce`, and `no-store` when the request was private or the response sets a cookie.
+    /// One of the site's files (`assets::SiteFile`) is the same for every reader and keeps its
+    /// own caching headers, session cookie or not.
     pub fn apply(&self, nonce: &CspNonce, private: bool, response: &mut Response) {
-        let private = private || response.headers().contains_key(header::SET_COOKIE);
+        let site_file = response
+            .extensions()
+            .get::<super::assets::SiteFile>()
+            .is_some();
+        let private =
+            (private && !site_file) || response.headers().contains_key(header::SET_COOKIE);
         let headers = response.headers_mut();
         if let Ok(csp) = HeaderValue::from_str(&nonce.policy(&self.connect_src)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, csp);

@@ -9,10 +9,15 @@
 //! 2. the body limit and a panic as a 500 page;
 //! 3. the session, then `flash` (a failed form post's error, carried to its page), then
 //!    `page_cache` (answers kept until the next write);
-//! 4. the route: a page, a server function, the REST API (`api`) or a probe (`probes`).
+//! 4. the route: a page, a server function, the REST API (`api`), a probe (`probes`) or one
+//!    of the site's files (`assets`: fingerprinted, precompressed, cached by browsers).
+//!
+//! Between the edge and the session, answers are compressed as they go unless the page cache
+//! sent them in gzip already, they are the site's files, or they carry a secret.
 //!
 //! `serve` runs the router (`serve.rs`); background sweeps are in `jobs`.
 
+mod assets;
 mod edge;
 pub mod headers;
 mod page_cache;
@@ -27,13 +32,15 @@ use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware;
 use axum::response::Response;
 use axum::routing::get;
 use leptos::server_fn::error::SERVER_FN_ERROR_HEADER;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::services::ServeDir;
 use tower_sessions::cookie::{Key, SameSite};
 use tower_sessions::{Expiry, SessionManagerLayer};
@@ -109,17 +116,24 @@ pub fn build_router(state: AppState, key: Key) -> Router {
         // then reads its response options, and under load it answered some `/pkg` files 404
         // while a 404 page was rendering. No directory is served or redirected to: a directory
         // without its `/` was redirected to the address plus `/`, and `//pkg` became
-        // `Location: //pkg/`, another host (issue 32, F9).
+        // `Location: //pkg/`, another host (issue 32, F9). Files are sent precompressed and
+        // with their caching headers (`assets`).
         .fallback_service(
-            ServeDir::new(&*state.leptos_options.site_root)
-                .append_index_html_on_directories(false)
-                .call_fallback_on_method_not_allowed(true)
-                .fallback(
-                    leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-                        provide_request_context,
-                        shell,
-                    )
-                    .with_state(state.clone()),
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(assets::cache_headers))
+                .service(
+                    ServeDir::new(&*state.leptos_options.site_root)
+                        .precompressed_br()
+                        .precompressed_gzip()
+                        .append_index_html_on_directories(false)
+                        .call_fallback_on_method_not_allowed(true)
+                        .fallback(
+                            leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+                                provide_request_context,
+                                shell,
+                            )
+                            .with_state(state.clone()),
+                        ),
                 ),
         )
         .layer(middleware::map_response(server_fn_response))
@@ -131,8 +145,42 @@ pub fn build_router(state: AppState, key: Key) -> Router {
             flash::Carrier::new(key, https),
             flash::carry,
         ))
-        .layer(sessions);
+        .layer(sessions)
+        // What the page cache did not send in gzip is compressed as it goes (br or gzip, as
+        // the client prefers), except the site's files (sent precompressed) and the answers
+        // that carry a secret (`policy::carries_a_secret`).
+        .layer(
+            CompressionLayer::new()
+                .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
+                .compress_when(
+                    SizeAbove::new(crate::gzip::MIN_BYTES)
+                        .and(NotForContentType::IMAGES)
+                        .and(NotForContentType::SSE)
+                        .and(|_, _, _: &HeaderMap, extensions: &Extensions| {
+                            extensions.get::<assets::SiteFile>().is_none()
+                        }),
+                ),
+        )
+        .layer(middleware::map_request(uncompressed_secrets));
     harden(app, state)
+}
+
+/// The brotli and gzip level of answers compressed as they go: 4 of 11 (br) and of 9 (gzip),
+/// most of the gain for a small share of the highest levels' time.
+const COMPRESSION_QUALITY: i32 = 4;
+
+/// BREACH: an answer that carries a secret next to text an attacker chose can give the secret
+/// away through its compressed size. The REST answers that carry the account's token are
+/// therefore asked for uncompressed. (Pages carry no secret: no CSRF token, `policy` checks
+/// the Origin instead; their only per-answer value, the CSP nonce, is new every time.)
+async fn uncompressed_secrets(mut request: axum::extract::Request) -> axum::extract::Request {
+    if policy::carries_a_secret(request.uri().path()) {
+        request.headers_mut().insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("identity"),
+        );
+    }
+    request
 }
 
 /// What every page's render may read of its request: the CSP nonce, and the error of a form

@@ -7,10 +7,16 @@
 //! header (REST tokens) and every other route (settings, editor, admin, server functions) are
 //! never cached, nor are addresses whose query is longer than `MAX_QUERY_BYTES`: no page reads
 //! that much of one, so such an address is padding, and each would be an entry of its own.
+//!
+//! A kept page or JSON answer is also kept in gzip (`gzip::Spliced`, compressed once, around its
+//! nonce), and sent so to readers who accept gzip: compressing on every hit would cost more
+//! than the hit itself.
+
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_sessions::Session;
@@ -58,12 +64,14 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             .into(),
     };
     let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone());
+    let gzip = request
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(crate::gzip::accepted);
     let status = state.config.cache_status_header;
-    let hit = |(headers, body, kept_nonce): Kept| {
-        let body = match (&kept_nonce, &nonce) {
-            (Some(old), Some(new)) => swap_nonce(&body, old, new),
-            _ => body,
-        };
+    let hit = |kept: Kept| {
+        let (headers, body) = encode(kept, nonce.as_deref(), gzip);
         let mut response = Response::new(Body::from(body));
         *response.headers_mut() = headers;
         mark(&mut response, status.then_some("hit"));
@@ -98,22 +106,60 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
             .unwrap_or_default();
     };
     let bytes = match &nonce {
-        Some(nonce) => {
-            parts.headers.remove(header::CONTENT_LENGTH);
-            anonymous_crossorigin(&bytes, nonce)
-        }
+        Some(nonce) => anonymous_crossorigin(&bytes, nonce),
         None => bytes,
     };
-    cache.put(
-        key,
-        commits,
-        state.db.commits(),
-        (parts.headers.clone(), bytes.clone(), nonce),
-    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let zipped = compressible(&parts.headers, bytes.len())
+        .then(|| crate::gzip::Spliced::new(&bytes, nonce.as_deref()))
+        .flatten()
+        .map(Arc::new);
+    let kept = Kept {
+        headers: parts.headers.clone(),
+        body: bytes,
+        nonce: nonce.clone(),
+        gzip: zipped,
+    };
+    cache.put(key, commits, state.db.commits(), kept.clone());
     drop(render);
-    let mut response = Response::from_parts(parts, Body::from(bytes));
+    let (headers, body) = encode(kept, nonce.as_deref(), gzip);
+    parts.headers = headers;
+    let mut response = Response::from_parts(parts, Body::from(body));
     mark(&mut response, status.then_some("miss"));
     response
+}
+
+/// Whether an answer is worth keeping in gzip too: a page or JSON of `gzip::MIN_BYTES` or more.
+fn compressible(headers: &HeaderMap, len: usize) -> bool {
+    let text = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html") || t.starts_with("application/json"));
+    text && len >= usize::from(crate::gzip::MIN_BYTES)
+}
+
+/// The headers and body of `kept` for a reader with `nonce` (none: the kept one stays), in
+/// gzip if the reader accepts it and it was kept so. Either way the answer varies with
+/// `Accept-Encoding`, which shared caches must know.
+fn encode(kept: Kept, nonce: Option<&str>, gzip: bool) -> (HeaderMap, Bytes) {
+    let Kept {
+        mut headers,
+        body,
+        nonce: old,
+        gzip: zipped,
+    } = kept;
+    let body = match zipped {
+        Some(zipped) if gzip => {
+            headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            zipped.answer(nonce.or(old.as_deref()).unwrap_or_default())
+        }
+        _ => match (&old, nonce) {
+            (Some(old), Some(new)) => swap_nonce(&body, old, new),
+            _ => body,
+        },
+    };
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    (headers, body)
 }
 
 /// `body` with every `nonce="old"` made `nonce="new"`: a kept page's scripts carry the nonce

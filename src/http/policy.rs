@@ -111,11 +111,29 @@ pub fn cacheable(path: &str) -> bool {
         .any(|page| page.cached && routes::matches(page.path, path))
 }
 
+/// The REST routes whose answers carry the account's API token: never compressed (BREACH).
+const SECRET_ROUTES: [&str; 3] = ["/api/users", "/api/users/login", "/api/user"];
+
+/// True for the addresses whose answers carry a secret: sent uncompressed.
+pub fn carries_a_secret(path: &str) -> bool {
+    SECRET_ROUTES.contains(&path.trim_end_matches('/'))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+
+    #[test]
+    fn the_routes_that_carry_a_token_are_api_routes() {
+        for path in SECRET_ROUTES {
+            assert!(api_route(path).is_some(), "{path}");
+            assert!(carries_a_secret(path) && carries_a_secret(&format!("{path}/")));
+        }
+        assert!(!carries_a_secret("/api/articles"));
+        assert!(!carries_a_secret("/api/users/logins"));
+    }
 
     #[test]
     fn every_server_function_is_classified_once() {

@@ -61,7 +61,7 @@ fn key(i: usize) -> Key {
 type Kept = (HeaderMap, Bytes, Option<Arc<str>>);
 
 fn kept(body: &Bytes) -> Kept {
-    (HeaderMap::new(), body.clone(), None)
+    Kept::new(HeaderMap::new(), body.clone(), None)
 }
 
 /// moka as Quire would use it: weighed by body bytes, with the page cache's TTL, each value
@@ -70,7 +70,7 @@ fn moka_cache(policy: EvictionPolicy) -> Cache<Key, (u64, Kept)> {
     Cache::builder()
         .eviction_policy(policy)
         .max_capacity(BUDGET as u64)
-        .weigher(|_, (_, (_, body, _)): &(u64, Kept)| u32::try_from(body.len()).unwrap_or(u32::MAX))
+        .weigher(|_, (_, kept): &(u64, Kept)| u32::try_from(kept.body.len()).unwrap_or(u32::MAX))
         .time_to_live(quire::cache::TTL)
         .build()
 }

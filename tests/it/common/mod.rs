@@ -34,6 +34,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body's bytes as sent (compressed, when it was).
+    pub raw: axum::body::Bytes,
 }
 
 impl TestResponse {
@@ -186,6 +188,7 @@ impl TestApp {
             status,
             headers,
             body: String::from_utf8_lossy(&bytes).into_owned(),
+            raw: bytes,
         }
     }
 
