@@ -69,6 +69,9 @@ MAX_GROWTH = 1.3
 MIN_TOGGLES = 2000.0
 MAX_RSS_MB = 100.0
 MAX_WASM_GZIP = 250 * 1024
+MAX_WASM_BROTLI = 200 * 1024
+MAX_FIRST_LOAD = 250 * 1024
+MAX_SECOND_LOAD = 30 * 1024
 
 
 def say(*parts: object) -> None:
@@ -270,6 +273,9 @@ def targets(db: Path, base: str) -> list[tuple[str, str, dict[str, str]]]:
         ("/search?q=rust", "/search?q=rust", {}),
         ("/api/articles?limit=20", "/api/articles?limit=20", {}),
         ("/api/articles?tag=<popular>", f"/api/articles?tag={tag}", {}),
+        # As browsers ask: the page cache's gzip copy, the reader's nonce spliced in.
+        ("/ gzip", "/", {"Accept-Encoding": "gzip, deflate, br"}),
+        ("/article/<slug> gzip", f"/article/{slug}", {"Accept-Encoding": "gzip, deflate, br"}),
         ("/ signed in", "/", {"Cookie": cookie}),
     ]
 
@@ -385,14 +391,24 @@ def front_end(db: Path) -> dict:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
             slug = c.execute("select slug from articles order by id desc limit 1").fetchone()[0]
+            reader = c.execute("select email from users order by id limit 1").fetchone()[0]
         done = subprocess.run(["node", str(HERE / "hydration.cjs"), f"{server.base}/article/{slug}", "10"],
                               capture_output=True, text=True, check=True)
         hydration = json.loads(done.stdout.strip().splitlines()[-1])
+        done = subprocess.run(["node", str(HERE / "wire.cjs"), server.base, f"/article/{slug}", sign_in(server.base, reader)],
+                              capture_output=True, text=True, check=True)
+        wire = json.loads(done.stdout.strip().splitlines()[-1])
     finally:
         server.stop()
     say(f"  article page, navigation start to hydrated: median {hydration['hydrated_ms']} ms of {hydration['runs']} cold loads "
         f"(response end {hydration['response_end_ms']} ms, DOMContentLoaded {hydration['dom_content_loaded_ms']} ms)")
-    return {"sizes": sizes, "hydration": hydration}
+    for who, loads in wire.items():
+        first, second = loads["first"], loads["second"]
+        parts = ", ".join(f"{t} {b:,}" for t, b in sorted(first["by_type"].items()))
+        say(f"  {who.replace('_', ' ')}: first article load {first['total']:,} bytes on the wire ({parts}); "
+            f"then a full load of / {second['total']:,} bytes "
+            f"({sum(1 for f in second['files'] if f['cached'])} files from the browser's cache)")
+    return {"sizes": sizes, "hydration": hydration, "wire": wire}
 
 
 def verdicts(small: dict, big: dict, top: dict, writes: dict | None, fe: dict) -> list[dict]:
@@ -426,6 +442,14 @@ def verdicts(small: dict, big: dict, top: dict, writes: dict | None, fe: dict) -
     check("peak RSS under load at 1M <= 100 MB", rss <= MAX_RSS_MB, f"{rss:.1f} MB")
     wasm = next(v for k, v in fe["sizes"].items() if k.endswith(".wasm"))
     check("wasm <= 250 KB gzip", wasm["gzip"] <= MAX_WASM_GZIP, f"{wasm['gzip'] / 1024:.1f} KB gzip")
+    check("wasm <= 200 KB brotli", wasm["brotli"] <= MAX_WASM_BROTLI, f"{wasm['brotli'] / 1024:.1f} KB brotli")
+    for who, loads in fe["wire"].items():
+        label = who.replace("_", " ")
+        first, second = loads["first"]["total"], loads["second"]["total"]
+        check(f"first article load, {label}: <= 250 KB on the wire", first <= MAX_FIRST_LOAD, f"{first / 1024:.1f} KB")
+        if who == "signed_in":
+            check("second full page load, signed in: <= 30 KB on the wire", second <= MAX_SECOND_LOAD,
+                  f"{second / 1024:.1f} KB")
     return checks
 
 
@@ -461,6 +485,12 @@ def markdown(small: dict, big: dict, top: dict, writes: dict | None, fe: dict, c
     h = fe["hydration"]
     lines.append(f"Front end: {sizes}. Article page in headless Chromium, navigation start to hydrated: "
                  f"**{h['hydrated_ms']} ms** (median of {h['runs']} cold loads; response end {h['response_end_ms']} ms).")
+    lines.append("")
+    w = fe["wire"]
+    lines.append("Bytes on the wire in headless Chromium (accepts br; headers included): " + "; ".join(
+        f"{who.replace('_', ' ')}, a first article load **{loads['first']['total'] / 1024:,.1f} KB** with an empty cache, "
+        f"then a full load of `/` **{loads['second']['total'] / 1024:,.1f} KB**"
+        for who, loads in w.items()) + ".")
     lines.append("")
     passed = sum(c["pass"] for c in checks)
     lines.append(f"Targets: {passed} of {len(checks)} pass.")
