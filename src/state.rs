@@ -59,11 +59,12 @@ pub struct Shared {
     pub leptos_options: Arc<LeptosOptions>,
 }
 
-/// Searches that read at once, half the readers: a flood of searches (each a few milliseconds
-/// of ranking) waits for these instead of taking every reader, so every other page and
-/// `/healthz` still find one free (issue 32: 16 at once made an uncached page 100 times
-/// slower while they queued for the four readers).
-pub const SEARCH_SLOTS: usize = crate::db::READERS as usize / 2;
+/// Searches that read at once, one per searcher connection (`db::SEARCHERS`, beside the
+/// readers and at a lower priority): a flood of searches (each a few milliseconds of ranking)
+/// waits for these instead of taking a reader, so every other page and `/healthz` find theirs
+/// free (issue 32: 16 at once made an uncached page 100 times slower while they queued for the
+/// four readers).
+pub const SEARCH_SLOTS: usize = crate::db::SEARCHERS as usize;
 
 /// Wrong passwords an account may give while signed in, per `PASSWORD_PROOF_WINDOW`.
 pub const PASSWORD_PROOFS: u32 = 5;

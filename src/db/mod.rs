@@ -1,7 +1,9 @@
 //! The db layer (ssr-only): every SQL statement of Quire lives below this module.
 //!
-//! SQLite in WAL mode with one writer connection and a small pool of read-only readers:
-//! writes queue inside the process instead of failing with "database is locked", and every
+//! SQLite in WAL mode with one writer connection, a small pool of read-only readers and two
+//! read-only searchers (searches alone, on threads of lower priority, so a flood of searches
+//! cannot slow the other pages much): writes queue inside the process instead of failing with
+//! "database is locked", and every
 //! write transaction starts with `BEGIN IMMEDIATE` so it holds the write lock from its first
 //! statement. Functions here take an executor and never begin transactions; the service layer
 //! owns transactions. Queries use `$N` placeholders, which PostgreSQL shares.
@@ -53,6 +55,16 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!();
 
 /// Read-only connections: the most reads that run at once.
 pub const READERS: u32 = 4;
+
+/// Read-only connections for searches, beside the readers: the most searches that read at
+/// once. Their statements run at a lower priority (`SEARCH_NICE`).
+pub const SEARCHERS: u32 = 2;
+
+/// The nice value of the threads that run searches' statements (Linux: each sqlx connection
+/// has a thread of its own). Ranking a search costs milliseconds of CPU; at 10 a page's reads
+/// get about nine tenths of a busy core against them, so a flood of searches leaves the other
+/// pages near their usual time (issue 32).
+const SEARCH_NICE: i32 = 10;
 
 /// SQLite virtual-machine steps between two looks at a read's deadline: a few microseconds of
 /// work, so a statement stops within that much of it.
@@ -120,17 +132,56 @@ pub fn with_current_deadline<F: Future>(work: F) -> impl Future<Output = F::Outp
     }
 }
 
+/// How a read connection's statements run: as every other (`Normal`), or lowered, the
+/// searches' (`Lowered`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Priority {
+    Normal,
+    Lowered,
+}
+
 /// Gives a reader connection about to be used the current request's deadline, or none outside
 /// a request (the CLI, the sweeps): a progress handler that stops its statements once the
-/// deadline has passed or the request was abandoned.
-async fn bound_reads(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+/// deadline has passed or the request was abandoned. A searcher's handler also lowers the
+/// priority of the thread it runs on (the connection's own, where SQLite steps the
+/// statement), once.
+async fn bound_reads(conn: &mut SqliteConnection, priority: Priority) -> Result<(), sqlx::Error> {
     let deadline = DEADLINE.try_with(Arc::clone).ok();
     let mut handle = conn.lock_handle().await?;
-    match deadline {
-        Some(deadline) => handle.set_progress_handler(PROGRESS_STEPS, move || deadline.go_on()),
-        None => handle.remove_progress_handler(),
+    match (deadline, priority) {
+        (Some(deadline), Priority::Normal) => {
+            handle.set_progress_handler(PROGRESS_STEPS, move || deadline.go_on());
+        }
+        (Some(deadline), Priority::Lowered) => {
+            handle.set_progress_handler(PROGRESS_STEPS, move || {
+                lower_this_thread();
+                deadline.go_on()
+            });
+        }
+        (None, Priority::Normal) => handle.remove_progress_handler(),
+        (None, Priority::Lowered) => handle.set_progress_handler(PROGRESS_STEPS, || {
+            lower_this_thread();
+            true
+        }),
     }
     Ok(())
+}
+
+std::thread_local! {
+    /// Whether this thread's priority was lowered already.
+    static LOWERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Gives the calling thread the nice value `SEARCH_NICE`, once (on Linux `setpriority` with
+/// no pid sets the calling thread's own). A thread that cannot be lowered runs as it is.
+fn lower_this_thread() {
+    LOWERED.with(|lowered| {
+        if !lowered.replace(true)
+            && let Err(error) = rustix::process::setpriority_process(None, SEARCH_NICE)
+        {
+            tracing::debug!(%error, "could not lower a search thread's priority");
+        }
+    });
 }
 
 /// Rows per statement in bulk loads: few statements, far below SQLite's bound-value limit.
@@ -145,6 +196,8 @@ pub struct Db {
     writer: SqlitePool,
     /// Read-only connections for everything else.
     pub reader: SqlitePool,
+    /// Read-only connections for searches alone, at a lower priority (`SEARCHERS`).
+    pub searcher: SqlitePool,
     /// Counts the write transactions committed by this process: what was read before it
     /// moved may be out of date (the page cache's generation).
     commits: Arc<AtomicU64>,
@@ -188,19 +241,29 @@ impl Db {
             .before_acquire(|conn, _| Box::pin(async move { Ok(outside_transaction(conn)) }))
             .connect_with(base.clone())
             .await?;
-        let reader = SqlitePoolOptions::new()
-            .max_connections(READERS)
-            .acquire_timeout(Duration::from_secs(10))
-            .test_before_acquire(false)
-            .after_connect(|conn, _| Box::pin(bound_reads(conn)))
-            .before_acquire(|conn, _| {
-                Box::pin(async move { bound_reads(conn).await.map(|()| true) })
-            })
-            .connect_with(base.read_only(true))
-            .await?;
+        let readers = |max: u32, priority: Priority| {
+            let options = base.clone().read_only(true);
+            let options = match priority {
+                Priority::Normal => options,
+                // Named so, a search's thread is told apart (`top -H`, the tests).
+                Priority::Lowered => options.thread_name(|id| format!("quire-search-{id}")),
+            };
+            SqlitePoolOptions::new()
+                .max_connections(max)
+                .acquire_timeout(Duration::from_secs(10))
+                .test_before_acquire(false)
+                .after_connect(move |conn, _| Box::pin(bound_reads(conn, priority)))
+                .before_acquire(move |conn, _| {
+                    Box::pin(async move { bound_reads(conn, priority).await.map(|()| true) })
+                })
+                .connect_with(options)
+        };
+        let reader = readers(READERS, Priority::Normal).await?;
+        let searcher = readers(SEARCHERS, Priority::Lowered).await?;
         Ok(Self {
             writer,
             reader,
+            searcher,
             commits: Arc::new(AtomicU64::new(0)),
         })
     }
@@ -234,8 +297,13 @@ impl Db {
     }
 
     /// Each pool's connections for `/metrics`: `(pool, idle, open, most it may open)`.
-    pub fn pool_stats(&self) -> [(&'static str, usize, u32, u32); 2] {
-        [("reader", &self.reader), ("writer", &self.writer)].map(|(name, pool)| {
+    pub fn pool_stats(&self) -> [(&'static str, usize, u32, u32); 3] {
+        [
+            ("reader", &self.reader),
+            ("searcher", &self.searcher),
+            ("writer", &self.writer),
+        ]
+        .map(|(name, pool)| {
             (
                 name,
                 pool.num_idle(),
@@ -254,6 +322,7 @@ impl Db {
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+        self.searcher.close().await;
     }
 }
 
@@ -406,6 +475,58 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(n, 300_000);
+    }
+
+    /// The nice value of each of this process's threads, by name (Linux, `/proc`).
+    fn thread_nice_values() -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+                continue;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let name = stat[open + 1..close].to_owned();
+            // After the name: state is field 3, nice field 19.
+            let nice = stat[close + 2..]
+                .split(' ')
+                .nth(16)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            out.push((name, nice));
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn searches_run_on_threads_of_their_own_at_a_lower_priority() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("quire.db")).await.unwrap();
+        let long =
+            "with recursive c(x) as (select 1 union all select x + 1 from c where x < 100000)
+             select count(*) from c";
+        for pool in [&db.searcher, &db.reader] {
+            let n: i64 = sqlx::query_scalar(long).fetch_one(pool).await.unwrap();
+            assert_eq!(n, 100_000);
+        }
+        let threads = thread_nice_values();
+        let searchers: Vec<_> = threads
+            .iter()
+            .filter(|(name, _)| name.starts_with("quire-search-"))
+            .collect();
+        assert!(
+            searchers.iter().any(|(_, nice)| *nice == SEARCH_NICE),
+            "{threads:?}"
+        );
+        // Nothing else is lowered: the readers' threads (other tests' too) run as before.
+        assert!(
+            threads
+                .iter()
+                .filter(|(name, _)| !name.starts_with("quire-search-"))
+                .all(|(_, nice)| *nice != SEARCH_NICE),
+            "{threads:?}"
+        );
     }
 
     #[tokio::test]

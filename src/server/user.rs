@@ -17,10 +17,29 @@ pub async fn register(username: String, email: String, password: String) -> Resu
         email,
         password,
     };
-    let user = crate::service::user::register(&state, &client, new).await?;
+    let user = crate::service::user::register(&state, &client, new)
+        .await
+        .map_err(not_naming_the_email)?;
     session::sign_in(&session, user.id).await?;
     leptos_axum::redirect(crate::routes::HOME);
     Ok(())
+}
+
+/// The sign-up form's answer to a taken email (issue 32, F5): it does not say that the email
+/// has an account, only that these details cannot make a new one, the same for a taken
+/// username and email together. A taken username alone is said as such (profiles are public).
+/// The REST API keeps the RealWorld contract's "email has already been taken".
+#[cfg(feature = "ssr")]
+fn not_naming_the_email(error: AppError) -> AppError {
+    match error {
+        AppError::Conflict(fields) if !fields.get("email").is_empty() => {
+            AppError::Conflict(crate::error::FieldErrors::single(
+                "these details",
+                "cannot be used for a new account. If you already have one, sign in instead.",
+            ))
+        }
+        other => other,
+    }
 }
 
 /// Signs in with an email and a password.

@@ -99,7 +99,8 @@ pub async fn search_range(
         tracing::error!("the search slots were closed");
         crate::error::AppError::Internal
     })?;
-    let mut tx = state.db.reader.begin().await?;
+    // On the searchers' own connections, at their lower priority (`db::SEARCHERS`).
+    let mut tx = state.db.searcher.begin().await?;
     found.authors = db::search::authors(&mut *tx, text, viewer, AUTHORS_SHOWN).await?;
     let Some(fts) = fts_query(text) else {
         return Ok(found);

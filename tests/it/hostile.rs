@@ -356,8 +356,8 @@ async fn an_article_titled_like_a_route_gets_another_slug() {
 
 /// F5: a sign-up with a taken email was answered after a full argon2 hash, so asking which
 /// addresses have accounts also cost the server a hash each. Taken names are refused first.
-/// (The answer itself, 409 "has already been taken", is the RealWorld contract's, which its
-/// suite checks; `../shared/docs/security.md` says why the form keeps it.)
+/// (The API's answer, 409 "has already been taken", is the RealWorld contract's, which its
+/// suite checks; the sign-up form's never names the email: `tests/it/server_fns.rs`.)
 #[tokio::test]
 async fn a_sign_up_with_a_taken_email_costs_no_hash() {
     let app = TestApp::new().await;

@@ -110,13 +110,14 @@ async fn metrics_count_requests_by_route_template_and_status() {
         "quire_favorites_total 0".to_owned(),
         "quire_db_pool_max_connections{pool=\"writer\"} 1".to_owned(),
         "quire_db_pool_max_connections{pool=\"reader\"} 4".to_owned(),
+        "quire_db_pool_max_connections{pool=\"searcher\"} 2".to_owned(),
         "# TYPE quire_http_request_duration_seconds histogram".to_owned(),
         "# TYPE quire_http_requests_total counter".to_owned(),
     ] {
         assert!(has_line(&text, &line), "no `{line}` in\n{text}");
     }
     for state in ["idle", "in_use"] {
-        for pool in ["reader", "writer"] {
+        for pool in ["reader", "searcher", "writer"] {
             let prefix = format!("quire_db_pool_connections{{pool=\"{pool}\",state=\"{state}\"}} ");
             assert!(
                 text.lines().any(|l| l.starts_with(&prefix)),
