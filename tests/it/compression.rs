@@ -4,8 +4,6 @@
 
 use crate::common;
 
-use std::io::Read;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use common::{TestApp, TestResponse};
@@ -31,38 +29,6 @@ async fn fetch(
         .await
 }
 
-/// The body as the client reads it, decoded by its `Content-Encoding`.
-fn decoded(answer: &TestResponse) -> String {
-    let mut out = Vec::new();
-    match answer.header("content-encoding") {
-        Some("gzip") => {
-            flate2::read::GzDecoder::new(&answer.raw[..])
-                .read_to_end(&mut out)
-                .expect("gzip");
-        }
-        Some("br") => {
-            brotli::Decompressor::new(&answer.raw[..], 4096)
-                .read_to_end(&mut out)
-                .expect("brotli");
-        }
-        None => out = answer.raw.to_vec(),
-        Some(other) => panic!("unexpected encoding {other}"),
-    }
-    String::from_utf8(out).expect("utf-8")
-}
-
-/// The nonce of the answer's CSP header.
-fn nonce(answer: &TestResponse) -> String {
-    let csp = answer.header("content-security-policy").expect("a CSP");
-    let start = csp.find("'nonce-").expect("a nonce") + "'nonce-".len();
-    csp[start..start + csp[start..].find('\'').expect("end")].to_owned()
-}
-
-/// The decoded page with its own nonce written `N`.
-fn without_nonce(answer: &TestResponse) -> String {
-    decoded(answer).replace(&nonce(answer), "N")
-}
-
 #[tokio::test]
 async fn a_kept_page_is_sent_in_gzip_with_each_readers_nonce() {
     let app = TestApp::new().await;
@@ -74,7 +40,7 @@ async fn a_kept_page_is_sent_in_gzip_with_each_readers_nonce() {
     let identity = fetch(&app, "/", "identity", None, None).await;
     assert_eq!(identity.header("content-encoding"), None);
     assert_eq!(identity.header("vary"), Some("accept-encoding"));
-    let mut seen = vec![nonce(&identity)];
+    let mut seen = vec![identity.nonce()];
     for _ in 0..3 {
         let answer = fetch(&app, "/", "gzip, deflate, br", None, None).await;
         assert_eq!(answer.status, StatusCode::OK);
@@ -86,20 +52,20 @@ async fn a_kept_page_is_sent_in_gzip_with_each_readers_nonce() {
             answer.raw.len(),
             identity.raw.len()
         );
-        assert_eq!(without_nonce(&answer), without_nonce(&identity));
-        let page = decoded(&answer);
-        assert!(page.contains(&format!("nonce=\"{}\"", nonce(&answer))));
+        assert_eq!(answer.without_nonce(), identity.without_nonce());
+        let page = answer.decoded();
+        assert!(page.contains(&format!("nonce=\"{}\"", answer.nonce())));
         for other in &seen {
             assert!(!page.contains(other.as_str()), "another answer's nonce");
         }
-        seen.push(nonce(&answer));
+        seen.push(answer.nonce());
     }
     // The API's lists too.
     let plain = fetch(&app, "/api/articles", "identity", None, None).await;
     assert!(plain.raw.len() > 1024, "{plain:?}");
     let zipped = fetch(&app, "/api/articles", "gzip", None, None).await;
     assert_eq!(zipped.header("content-encoding"), Some("gzip"));
-    assert_eq!(decoded(&zipped), plain.body);
+    assert_eq!(zipped.decoded(), plain.body);
 }
 
 #[tokio::test]
@@ -114,7 +80,7 @@ async fn other_answers_are_compressed_as_they_go_and_token_answers_never() {
         let answer = fetch(&app, "/settings", accepts, Some(&cookie), None).await;
         assert_eq!(answer.header("content-encoding"), Some(coding));
         assert_eq!(answer.header("cache-control"), Some("no-store"));
-        assert_eq!(without_nonce(&answer), without_nonce(&identity));
+        assert_eq!(answer.without_nonce(), identity.without_nonce());
     }
     // The answers that carry the token are sent as they are, however long.
     let token = app.api_user("bob").await;

@@ -66,6 +66,39 @@ impl TestResponse {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
+    /// The body as the client reads it, decoded by its `Content-Encoding` (gzip, br or none).
+    pub fn decoded(&self) -> String {
+        use std::io::Read;
+        let mut out = Vec::new();
+        match self.header("content-encoding") {
+            Some("gzip") => {
+                flate2::read::GzDecoder::new(&self.raw[..])
+                    .read_to_end(&mut out)
+                    .expect("gzip");
+            }
+            Some("br") => {
+                brotli::Decompressor::new(&self.raw[..], 4096)
+                    .read_to_end(&mut out)
+                    .expect("brotli");
+            }
+            None => out = self.raw.to_vec(),
+            Some(other) => panic!("unexpected encoding {other}"),
+        }
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    /// The nonce of the answer's CSP header.
+    pub fn nonce(&self) -> String {
+        let csp = self.header("content-security-policy").expect("a CSP");
+        let start = csp.find("'nonce-").expect("a nonce") + "'nonce-".len();
+        csp[start..start + csp[start..].find('\'').expect("end")].to_owned()
+    }
+
+    /// The decoded page with its own nonce written `N`: what two answers of one page share.
+    pub fn without_nonce(&self) -> String {
+        self.decoded().replace(&self.nonce(), "N")
+    }
+
     /// `cookie` (a `Cookie` header's value) updated by this response's `Set-Cookie`s, as a
     /// browser keeps them: new values replace old ones, removals remove.
     pub fn cookies_after(&self, cookie: Option<&str>) -> String {
