@@ -7,8 +7,8 @@ measures what the tester measured:
 - search (F10): four 64 KB articles of one word repeated ("a " * 32,000), then searches for
   that word with unique queries (the page cache cannot help): the server's CPU per search
   (from /proc, utime + stime) must be at most 50 ms, and while 16 of them run at once,
-  /healthz must answer 200 every time and an uncached page within 2x its usual time (+10 ms
-  for the timer's grain on a loaded machine). c0dd389 spent 6.3 s of CPU per such article
+  /healthz must answer 200 every time and an uncached page within 2x its usual time (the
+  medians of 20). c0dd389 spent 6.3 s of CPU per such article
   per search, and /healthz answered 503 for two minutes.
 - page cache (F8): 3,000 anonymous requests to /api/profiles/<name>?i=<n>&pad=<60 KB>, then
   3,000 with a short pad (kept by the cache): the server's RSS may grow by the cache's budget
@@ -124,7 +124,7 @@ def search_flood(server, short: bool) -> tuple[bool, str]:
     stop.set()
     for t in threads:
         t.join(timeout=60)
-    if during > 2 * usual + 0.010:
+    if during > 2 * usual:
         failures.append(f"an uncached page took {during * 1000:.1f} ms during the flood, "
                         f"{usual * 1000:.1f} ms before")
     for failure in failures[:10]:
