@@ -33,6 +33,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options islands=true />
+                // Follows links and GET forms in place once the page has hydrated.
+                <script
+                    type="module"
+                    src=crate::navigation::script_path()
+                    nonce=leptos::nonce::use_nonce()
+                ></script>
                 <MetaTags />
             </head>
             <body>
@@ -53,7 +59,8 @@ pub fn App() -> impl IntoView {
         <Title formatter=|title: String| format!("{title} · Quire") />
         <Router>
             <Navbar />
-            <main id="main">
+            // Focused after a page is swapped in place (`navigation.js`), never in the tab order.
+            <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
@@ -79,6 +86,8 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
             <Footer />
+            // The navigation layer says each page swapped in place here, for screen readers.
+            <div id="announcer" class="visually-hidden" aria-live="polite" aria-atomic="true"></div>
         </Router>
     }
 }

@@ -11,6 +11,8 @@
 //!   - `context`: what pages and components share of the page being rendered (who is signed
 //!     in, the answer's status, the error page, the `page` parameter);
 //!   - `routes`: every address, the functions that build links, the safe "next" redirect;
+//!   - `navigation`: the script that follows links and GET forms in place once a page has
+//!     hydrated (`navigation.js`), and its fingerprinted address;
 //!   - `server`: the server functions (HTTP calls in the browser, service calls on the
 //!     server);
 //!   - `model`: data types and pure validation; `error`: `AppError`, the one error type.
@@ -39,6 +41,7 @@ pub mod components;
 pub mod context;
 pub mod error;
 pub mod model;
+pub mod navigation;
 pub mod pages;
 pub mod routes;
 pub mod server;
@@ -86,9 +89,12 @@ pub mod workers;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // A server function that redirects (sign in, publish...) leads to a new page.
+    // A server function that redirects (sign in, publish...) leads to a new page: in place
+    // through the navigation layer (`navigation.js`, `window.quire.visit`) when it is there.
     let _ = leptos::server_fn::redirect::set_redirect_hook(|to: &str| {
-        let _ = leptos::prelude::window().location().set_href(to);
+        if !visit_in_place(to) {
+            let _ = leptos::prelude::window().location().set_href(to);
+        }
     });
     leptos::mount::hydrate_islands();
     leptos::prelude::set_timeout(
@@ -99,6 +105,23 @@ pub fn hydrate() {
         },
         std::time::Duration::ZERO,
     );
+}
+
+/// Hands `to` to the navigation layer; false when the layer is not there.
+#[cfg(feature = "hydrate")]
+fn visit_in_place(to: &str) -> bool {
+    use leptos::web_sys::js_sys;
+    use wasm_bindgen::{JsCast, JsValue};
+    let get = |of: &JsValue, key: &str| js_sys::Reflect::get(of, &JsValue::from_str(key)).ok();
+    let window: JsValue = leptos::prelude::window().into();
+    let Some(layer) = get(&window, "quire").filter(|v| v.is_object()) else {
+        return false;
+    };
+    let Some(visit) = get(&layer, "visit").and_then(|v| v.dyn_into::<js_sys::Function>().ok())
+    else {
+        return false;
+    };
+    visit.call1(&layer, &JsValue::from_str(to)).is_ok()
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -23,7 +23,11 @@ export function watchErrors(page: Page): string[] {
   return errors;
 }
 
-/** Waits until the wasm bundle has hydrated the islands of the page (`hydrate` in src/lib.rs). */
+/**
+ * Waits until the islands of the page shown are hydrated: after a full load (`hydrate` in
+ * src/lib.rs), and after each in-place navigation, which removes the mark as it starts and sets
+ * it once the new page's islands are hydrated (src/navigation.js): so it waits per navigation.
+ */
 export async function hydrated(page: Page): Promise<void> {
   await page.waitForSelector('body[data-hydrated]', { state: 'attached' });
 }

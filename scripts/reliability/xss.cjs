@@ -2,7 +2,9 @@
 // Chromium through end2end's playwright-core. argv[2] is a JSON file written by hostile.py:
 // {base, cookie, title, author, tag, articles: [{slug, body, via}]}. Each page is loaded twice:
 // with JavaScript off (the server's HTML as the browser parses it) and on (after hydration,
-// `<body data-hydrated>`), and checked for: a script that ran (`window.__x`, a dialog), a
+// `<body data-hydrated>`), then a third time reached in place from /login (/settings signed in) by the navigation layer
+// (`window.quire.visit`, src/navigation.js: the page's content arrives by fetch and is swapped
+// into the running document), and checked for: a script that ran (`window.__x`, a dialog), a
 // `<script>` without the nonce, an `on*` attribute, a javascript:/data: URL, and a `<title>` that
 // is not the literal text. `securitypolicyviolation` events are counted, apart for pages with no
 // user content (which must have none once the server sends a CSP). Prints one JSON line.
@@ -66,7 +68,7 @@ function inspect(expected) {
   return { found, title, titles: titles.length, x: window.__x };
 }
 
-async function visit(browser, { url, js, cookie, hostile, expectTitle, editorBody }) {
+async function visit(browser, { url, js, inPlace, cookie, hostile, expectTitle, editorBody }) {
   const context = await browser.newContext({ javaScriptEnabled: js });
   if (cookie) {
     const [name, value] = cookie.split(/=(.*)/s);
@@ -90,11 +92,24 @@ async function visit(browser, { url, js, cookie, hostile, expectTitle, editorBod
       window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber} ${(e.sample || '').slice(0, 60)}`);
     });
   });
-  const where = `${url} (${js ? 'JS on' : 'JS off'})`;
-  const response = await page.goto(base + url, { waitUntil: 'load' });
+  const where = `${url} (${inPlace ? 'JS on, in place' : js ? 'JS on' : 'JS off'})`;
+  // In place: from a page of our own, signed in or not (a signed-in reader's /login leads away).
+  const first = inPlace ? (cookie ? '/settings' : '/login') : url;
+  const response = await page.goto(base + first, { waitUntil: 'load' });
   result.loads += 1;
   if (!response || response.status() >= 400) {
     result.problems.push(`${where}: status ${response && response.status()}`);
+  }
+  if (inPlace) {
+    await page.waitForSelector('body[data-hydrated]', { state: 'attached' });
+    await page.evaluate(() => (window.__inPlace = true));
+    await page.evaluate((to) => window.quire.visit(to), url);
+    await page.waitForSelector('body[data-hydrated]', { state: 'attached' });
+    const still = await page.evaluate(() => [window.__inPlace === true, location.pathname + location.search]);
+    if (!still[0]) result.problems.push(`${where}: a full load happened, not a swap in place`);
+    if (new URL(base + url).pathname !== new URL(base + still[1]).pathname) {
+      result.problems.push(`${where}: the address became ${still[1]}`);
+    }
   }
   if (js) {
     try {
@@ -162,16 +177,16 @@ async function visit(browser, { url, js, cookie, hostile, expectTitle, editorBod
     pages.push({ url: `/editor/${a.slug}`, cookie: spec.cookie, hostile: true, editorBody: a.body });
   }
   for (const p of pages) {
-    for (const js of [false, true]) {
+    for (const [js, inPlace] of [[false, false], [true, false], [true, true]]) {
       for (let attempt = 1; ; attempt++) {
         try {
-          await visit(browser, { ...p, js });
+          await visit(browser, { ...p, js, inPlace });
         } catch (e) {
           if (e instanceof Static404 && attempt === 1) {
             result.static_404_retries += 1;
             continue;
           }
-          result.problems.push(`${p.url} (${js ? 'JS on' : 'JS off'}): ${String(e).slice(0, 200)}`);
+          result.problems.push(`${p.url} (${inPlace ? 'JS on, in place' : js ? 'JS on' : 'JS off'}): ${String(e).slice(0, 200)}`);
         }
         break;
       }

@@ -7,9 +7,17 @@
 //! without asking again (`immutable`), signed in or not: a file is the same for every reader,
 //! and the session cookie that makes pages `no-store` says nothing about it. Other files (the
 //! icon, `robots.txt`, an unhashed bundle in a debug build) are kept a few minutes.
+//!
+//! The navigation layer's script (`crate::navigation`) is not a file: it is compiled in, its
+//! address carries its own hash, and it is sent from memory, in brotli (11) or gzip (9) made
+//! once, with the same headers as the bundle's files.
 
+use std::io::Write;
+use std::sync::LazyLock;
+
+use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -45,6 +53,64 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// The navigation layer's script in brotli and in gzip, compressed at their highest levels the
+/// first time it is asked for.
+static NAVIGATION: LazyLock<(Vec<u8>, Vec<u8>)> = LazyLock::new(|| {
+    let text = crate::navigation::SOURCE.as_bytes();
+    let mut br = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut br, 4096, 11, 22);
+        let _ = writer.write_all(text);
+    }
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = gzip.write_all(text);
+    (br, gzip.finish().unwrap_or_default())
+});
+
+/// `GET` of the navigation layer's script (`navigation::script_path`): brotli, gzip or the
+/// text, as the request accepts, kept a year like a fingerprinted file.
+pub async fn navigation_script(request_headers: HeaderMap) -> Response {
+    let accepts = request_headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let (br, gzip) = &*NAVIGATION;
+    let (encoding, body) = if accepts_coding(accepts, "br") && !br.is_empty() {
+        (Some("br"), br.clone())
+    } else if crate::gzip::accepted(accepts) && !gzip.is_empty() {
+        (Some("gzip"), gzip.clone())
+    } else {
+        (None, crate::navigation::SOURCE.as_bytes().to_vec())
+    };
+    let mut response = Response::new(Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
+    response.extensions_mut().insert(SiteFile);
+    response
+}
+
+/// Whether an `Accept-Encoding` value names `coding` with a non-zero weight (RFC 9110, 12.5.3).
+fn accepts_coding(accept_encoding: &str, coding: &str) -> bool {
+    accept_encoding.split(',').any(|item| {
+        let mut parts = item.split(';');
+        let name = parts.next().unwrap_or_default().trim();
+        let weight = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .filter_map(|q| q.trim().parse::<f32>().ok())
+            .next()
+            .unwrap_or(1.0);
+        name.eq_ignore_ascii_case(coding) && weight > 0.0
+    })
+}
+
 /// Whether `path` names a file of the bundle under `/pkg/` whose name carries its contents'
 /// hash, as cargo-leptos writes it: `<name>.<hash>.<ext>`, the hash 22 characters of
 /// URL-safe base64 (an MD5).
@@ -69,6 +135,15 @@ pub fn is_fingerprinted(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn brotli_is_sent_only_to_who_takes_it() {
+        assert!(accepts_coding("gzip, deflate, br", "br"));
+        assert!(accepts_coding("BR;q=0.5", "br"));
+        assert!(!accepts_coding("br;q=0, gzip", "br"));
+        assert!(!accepts_coding("gzip", "br"));
+        assert!(!accepts_coding("", "br"));
+    }
 
     #[test]
     fn only_hashed_bundle_files_are_fingerprinted() {

@@ -106,6 +106,10 @@ pub fn build_router(state: AppState, key: Key) -> Router {
     let app = Router::new()
         .route(routes::HEALTHZ, get(probes::healthz))
         .route(routes::METRICS, get(probes::metrics))
+        .route(
+            &crate::navigation::script_path(),
+            get(assets::navigation_script),
+        )
         .nest(routes::API, crate::api::router())
         .leptos_routes_with_context(&state, routes, provide_request_context, {
             let options = (*state.leptos_options).clone();

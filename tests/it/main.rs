@@ -14,6 +14,7 @@ mod cache;
 mod cli;
 mod compression;
 mod hostile;
+mod navigation;
 mod observe;
 mod queries;
 mod routes;
