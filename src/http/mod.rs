@@ -12,8 +12,8 @@
 //! 4. the route: a page, a server function, the REST API (`api`), a probe (`probes`) or one
 //!    of the site's files (`assets`: fingerprinted, precompressed, cached by browsers).
 //!
-//! Between the edge and the session, answers are compressed as they go unless the page cache
-//! sent them in gzip already, they are the site's files, or they carry a secret.
+//! Inside the page cache, answers it does not keep are compressed as they go unless they are
+//! the site's files or carry a secret; what it keeps it compresses itself, once.
 //!
 //! `serve` runs the router (`serve.rs`); background sweeps are in `jobs`.
 
@@ -141,18 +141,10 @@ pub fn build_router(state: AppState, key: Key) -> Router {
                 ),
         )
         .layer(middleware::map_response(server_fn_response))
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            page_cache::serve,
-        ))
-        .layer(middleware::from_fn_with_state(
-            flash::Carrier::new(key, https),
-            flash::carry,
-        ))
-        .layer(sessions)
-        // What the page cache did not send in gzip is compressed as it goes (br or gzip, as
-        // the client prefers), except the site's files (sent precompressed) and the answers
-        // that carry a secret (`policy::carries_a_secret`).
+        // What the page cache does not keep is compressed as it goes (br or gzip, as the client
+        // prefers), except the site's files (sent precompressed) and the answers that carry a
+        // secret (`policy::carries_a_secret`). Inside the page cache, so that its hits (which
+        // it sends in gzip itself) never pass through this layer.
         .layer(
             CompressionLayer::new()
                 .quality(CompressionLevel::Precise(COMPRESSION_QUALITY))
@@ -165,6 +157,15 @@ pub fn build_router(state: AppState, key: Key) -> Router {
                         }),
                 ),
         )
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve,
+        ))
+        .layer(middleware::from_fn_with_state(
+            flash::Carrier::new(key, https),
+            flash::carry,
+        ))
+        .layer(sessions)
         .layer(middleware::map_request(uncompressed_secrets));
     harden(app, state)
 }

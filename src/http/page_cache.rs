@@ -36,7 +36,7 @@ pub const MAX_QUERY_BYTES: usize = 1024;
 
 /// The middleware: answers from the cache when it can, and keeps what it renders when it may.
 /// It runs inside the session layer, so it knows the viewer as the page itself would.
-pub async fn serve(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn serve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let cache = &state.page_cache;
     if !cache.is_on()
         || request.method() != Method::GET
@@ -93,6 +93,8 @@ pub async fn serve(State(state): State<AppState>, request: Request, next: Next) 
     };
 
     let commits = state.db.commits();
+    // Rendered as it is, to be kept: the cache compresses what it keeps itself, once.
+    request.headers_mut().remove(header::ACCEPT_ENCODING);
     let response = next.run(request).await;
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         return response;
