@@ -1,5 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { PASSWORD, hydrated, register, uniqueName, watchErrors } from './helpers';
+import { PASSWORD, hydrated, markPage, register, stillSamePage, uniqueName, watchErrors } from './helpers';
 
 // scripts/e2e.sh makes this administrator with `quire user create --admin` before the suite.
 const ADMIN = process.env.E2E_ADMIN ?? '';
@@ -46,6 +46,7 @@ test('an administrator sorts and pages the articles table', async ({ page, reque
   const prefix = uniqueName('Ledger');
   await publish(request, prefix, 12);
   await signInAsAdmin(page);
+  await markPage(page);
 
   await page.click('.navbar a.nav-link[href="/admin"]');
   await expect(page.locator('h1')).toHaveText('Administration');
@@ -77,6 +78,8 @@ test('an administrator sorts and pages the articles table', async ({ page, reque
   await expect(page).toHaveURL(/sort=title/);
   await expect(page).toHaveURL(/dir=desc/);
   await expect(page).toHaveURL(/page=2/);
+  // Hydrated, every step above (the admin link, the search form, sorting, paging) was in place.
+  expect(await stillSamePage(page)).toBe(true);
   expect(errors).toEqual([]);
 });
 
