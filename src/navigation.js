@@ -1,5 +1,6 @@
-// Quire's navigation layer: after the first, server-rendered load, a link or a GET form of
-// Quire's pages is followed in place. The next page is fetched whole (the same document a
+// Quire's navigation layer: after the first, server-rendered load, a link or a form of
+// Quire's pages is followed in place (a POST form too: it is sent by fetch, and the page its
+// redirect leads to is swapped in). The next page is fetched whole (the same document a
 // full load gets, marked by the `X-Quire-Navigation` header), and its title, per-page <meta>,
 // navbar and <main id="main"> replace the current ones; the islands that arrive are hydrated
 // (`window.__hydrateIsland`, from Leptos's island loader), the ones that leave go with their
@@ -46,6 +47,31 @@ function inPlaceUrl(href, el) {
   const url = new URL(href, location.href);
   if (url.origin !== location.origin || !isPage(url.pathname)) return null;
   return url;
+}
+
+/** Where a form may post in place: a server function (`/rpc/…`) or a page. */
+function isPostable(path) {
+  return path.startsWith('/rpc/') || isPage(path);
+}
+
+/** When the page a post led to shows an error, the form that was sent (the one with the same
+ * action) gets back what was typed, passwords aside, and the first field takes focus. */
+function refill(main, post) {
+  if (!main.querySelector('.error-messages')) return false;
+  const form = [...main.querySelectorAll('form')]
+    .find((f) => f.getAttribute('action') === post.action);
+  if (!form) return false;
+  let first = null;
+  for (const [name, value] of post.typed) {
+    const field = form.elements.namedItem(name);
+    if (!field || field.type === 'password' || field.type === 'hidden' || typeof value !== 'string') continue;
+    if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) {
+      field.value = value;
+      first ||= field;
+    }
+  }
+  (first || form).focus?.({ preventScroll: true });
+  return Boolean(first);
 }
 
 function samePage(url) {
@@ -96,11 +122,17 @@ async function hydrateIslands(root, onChildren) {
 }
 
 /** Follows `target` in place; `mode` is 'push' (a link or form), 'replace' or 'pop' (back
- * and forward, which restore the entry's scroll). Falls back to a full load on any trouble. */
-async function visit(target, mode = 'push', state = null) {
+ * and forward, which restore the entry's scroll). Falls back to a full load on any trouble.
+ * A form's post (`post`: its body, the form, and its own fallback) lands where the server's
+ * redirect leads; back on the same page it keeps the reader's place, and a page that shows an
+ * error gets back what was typed into the form. */
+async function visit(target, mode = 'push', state = null, post = null) {
   const url = new URL(target, location.href);
-  const fallback = () => (mode === 'push' ? location.assign(url.href) : location.replace(url.href));
-  if (!ready || url.origin !== location.origin || !isPage(url.pathname)) return fallback();
+  const fallback = post
+    ? post.fallback
+    : () => (mode === 'push' ? location.assign(url.href) : location.replace(url.href));
+  const allowed = post ? isPostable(url.pathname) : isPage(url.pathname);
+  if (!ready || url.origin !== location.origin || !allowed) return fallback();
   inFlight?.abort();
   const mine = ++generation;
   // Not ready until the new page's islands are: tests and benchmarks wait for the mark.
@@ -112,6 +144,8 @@ async function visit(target, mode = 'push', state = null) {
   let doc;
   try {
     response = await fetch(url.href, {
+      method: post ? 'POST' : 'GET',
+      body: post ? post.body : undefined,
       headers: { [HEADER]: '1', Accept: 'text/html' },
       credentials: 'same-origin',
       mode: 'same-origin',
@@ -128,8 +162,13 @@ async function visit(target, mode = 'push', state = null) {
   }
   if (inFlight !== controller) return undefined;
   inFlight = null;
-  const final = new URL(response.url || url.href);
+  let final = new URL(response.url || url.href);
   if (final.pathname === url.pathname && final.search === url.search) final.hash = url.hash;
+  // A post answered where it was sent (a refusal, not a redirect) is shown on this page.
+  if (post && !isPage(final.pathname)) final = new URL(location.href);
+  // A post that comes back to this page replaces its entry and keeps the reader's place.
+  const stay = post && samePage(final);
+  if (stay) mode = 'replace';
   const main = doc.getElementById('main');
   const nav = doc.querySelector('nav.navbar');
   const oldMain = document.getElementById('main');
@@ -139,6 +178,7 @@ async function visit(target, mode = 'push', state = null) {
   }
 
   savePosition();
+  const place = [scrollX, scrollY];
   if (mode === 'pop') {
     current = state;
   } else {
@@ -152,12 +192,13 @@ async function visit(target, mode = 'push', state = null) {
   oldMain.replaceWith(main);
   shownPath = final.pathname + final.search;
 
-  const saved = mode === 'pop' && positions.get(current.key);
+  const saved = mode === 'pop' ? positions.get(current.key) : stay && place;
   const anchor = final.hash && document.getElementById(decodeURIComponent(final.hash.slice(1)));
   if (saved) scrollTo(saved[0], saved[1]);
   else if (anchor) anchor.scrollIntoView();
   else scrollTo(0, 0);
-  main.focus({ preventScroll: true });
+  const refilled = post && refill(main, post);
+  if (!refilled) main.focus({ preventScroll: true });
   const announcer = document.getElementById('announcer');
   if (announcer) {
     // Emptied first, so that a page titled like the last one (page 2 of a tag) is said too.
@@ -191,17 +232,47 @@ function onSubmit(event) {
   if (event.defaultPrevented) return;
   const form = event.target;
   const submitter = event.submitter;
-  const method = (submitter?.getAttribute('formmethod') || form.getAttribute('method') || 'get');
+  const method = (submitter?.getAttribute('formmethod') || form.getAttribute('method') || 'get').toLowerCase();
   const target = submitter?.getAttribute('formtarget') || form.getAttribute('target');
-  if (method.toLowerCase() !== 'get' || (target && target !== '_self')) return;
-  if (submitter?.closest('[data-reload]')) return;
+  const enctype = submitter?.getAttribute('formenctype') || form.getAttribute('enctype') || '';
+  if ((method !== 'get' && method !== 'post') || (target && target !== '_self')) return;
+  if (enctype.toLowerCase() === 'multipart/form-data' || submitter?.closest('[data-reload]')) return;
   const action = submitter?.getAttribute('formaction') || form.getAttribute('action') || location.href;
-  const url = inPlaceUrl(action, form);
-  if (!url) return;
-  url.search = new URLSearchParams(new FormData(form, submitter)).toString();
-  url.hash = '';
+  if (!ready || form.closest('[data-reload]')) return;
+  const url = new URL(action, location.href);
+  if (url.origin !== location.origin) return;
+  const data = new FormData(form, submitter);
+  if (method === 'get') {
+    if (!isPage(url.pathname)) return;
+    url.search = new URLSearchParams(data).toString();
+    url.hash = '';
+    event.preventDefault();
+    visit(url.href, 'push');
+    return;
+  }
+  if (!isPostable(url.pathname)) return;
   event.preventDefault();
-  visit(url.href, 'push');
+  // One post at a time: the form's buttons wait for the answer.
+  const buttons = [...form.querySelectorAll('button, input[type="submit"]')].filter((b) => !b.disabled);
+  for (const b of buttons) b.disabled = true;
+  const typed = [...data];
+  visit(url.href, 'push', null, {
+    action: form.getAttribute('action'),
+    body: new URLSearchParams(data),
+    typed,
+    // The post the browser would have made, with what was typed and the clicked button.
+    fallback: () => {
+      for (const b of buttons) b.disabled = false;
+      if (submitter?.name) {
+        const clicked = document.createElement('input');
+        clicked.type = 'hidden';
+        clicked.name = submitter.name;
+        clicked.value = submitter.value;
+        form.append(clicked);
+      }
+      HTMLFormElement.prototype.submit.call(form);
+    },
+  });
 }
 
 /** A fragment navigation the browser made in this page has an entry of its own: adopt it. */

@@ -313,3 +313,49 @@ test('200 navigations between two pages add less than 10 MB (JS heap and wasm me
   );
   expect(added).toBeLessThan(10e6);
 });
+
+test('plain forms post in place: a refused comment keeps its text, a comment and its deletion, sign out', async ({ page, request }) => {
+  const writer = await account(request, 'poster');
+  const tag = uniqueName('post').toLowerCase();
+  const [slug] = await articles(request, writer.token, tag, 1);
+  await register(page, uniqueName('commenter'));
+  await page.goto(`/article/${slug}`);
+  await hydrated(page);
+  const traffic = await Traffic.watch(page);
+  await markPage(page);
+
+  // Too long: refused by the server, shown in place, and what was typed is still in the box.
+  const long = 'x'.repeat(5001);
+  await page.fill('#comment-body', long);
+  await page.click('button:has-text("Post Comment")');
+  await expect(page.locator('.error-messages')).toBeVisible();
+  await hydrated(page);
+  await expect(page.locator('#comment-body')).toHaveValue(long);
+  expect(new URL(page.url()).pathname).toBe(`/article/${slug}`);
+
+  // Then a real one: it appears, the box empties, the address stays.
+  await page.fill('#comment-body', 'Posted in place');
+  await page.click('button:has-text("Post Comment")');
+  await expect(page.locator('.card .card-text')).toHaveText(['Posted in place']);
+  await hydrated(page);
+  await expect(page.locator('#comment-body')).toHaveValue('');
+  await expect(page.locator('.error-messages')).toHaveCount(0);
+  expect(new URL(page.url()).pathname).toBe(`/article/${slug}`);
+
+  // Deleted in place.
+  await page.click('button[aria-label="Delete comment"]');
+  await expect(page.locator('.card .card-text')).toHaveCount(0);
+  await hydrated(page);
+
+  // Sign out (a plain post from the settings page): home, signed out, at once.
+  await page.click('.navbar a.nav-link[href="/settings"]');
+  await hydrated(page);
+  await page.click('button:has-text("Or click here to logout")');
+  await expect(page.locator('.navbar')).toContainText('Sign in');
+  await hydrated(page);
+  expect(new URL(page.url()).pathname).toBe('/');
+  expect(traffic.documents()).toEqual([]);
+  expect(await stillSamePage(page)).toBe(true);
+  expect(traffic.errors).toEqual([]);
+  expect(traffic.violations).toEqual([]);
+});

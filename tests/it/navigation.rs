@@ -125,3 +125,114 @@ async fn a_page_fetched_in_place_is_the_page_a_document_load_gets() {
     assert_eq!(then.without_nonce(), first.without_nonce());
     assert!(then.body.contains("<html"));
 }
+
+/// Every form a page renders is sent in place by the navigation layer, or opted out of it with
+/// a reason (`data-reload="<why>"`): walked over the pages as each kind of viewer sees them.
+/// The rule is the layer's own (`onSubmit` in `navigation.js`): a GET to a page, or a POST,
+/// not multipart, to a server function (`/rpc/…`) or a page.
+#[tokio::test]
+async fn every_form_is_sent_in_place_or_opted_out_with_a_reason() {
+    let app = TestApp::new().await;
+    let token = app.api_user("author").await;
+    let slug = app
+        .api_article(&token, "Forms Everywhere", &["forms"])
+        .await;
+    let comment = app
+        .api(
+            "POST",
+            &format!("/api/articles/{slug}/comments"),
+            Some(&token),
+            Some(serde_json::json!({"comment": {"body": "A comment"}})),
+        )
+        .await;
+    assert_eq!(comment.status, StatusCode::CREATED, "{comment:?}");
+    let author = app.login("author").await;
+    let reader = app.register("reader").await;
+    app.register("boss").await;
+    app.promote("boss").await;
+    let boss = app.login("boss").await;
+
+    let article = format!("/article/{slug}");
+    let editor = format!("/editor/{slug}");
+    let anonymous = [
+        "/",
+        "/login",
+        "/register",
+        article.as_str(),
+        "/profile/author",
+        "/tag/forms",
+        "/search?q=forms",
+        "/nowhere",
+    ];
+    let mine = [
+        "/",
+        "/settings",
+        "/editor",
+        editor.as_str(),
+        article.as_str(),
+        "/profile/author",
+        "/profile/author/favorites",
+    ];
+    let theirs = [article.as_str(), "/profile/author"];
+    let admin = ["/admin", "/admin/tables/articles", "/admin/tables/users"];
+    let mut seen = 0;
+    for (cookie, paths) in [
+        (None, &anonymous[..]),
+        (Some(author.as_str()), &mine[..]),
+        (Some(reader.as_str()), &theirs[..]),
+        (Some(boss.as_str()), &admin[..]),
+    ] {
+        for path in paths {
+            let page = app.get(path, cookie).await;
+            for form in forms(&page.body) {
+                seen += 1;
+                let attr = |name: &str| attribute(form, name);
+                if let Some(reason) = attr("data-reload") {
+                    assert!(
+                        !reason.trim().is_empty(),
+                        "{path}: {form} opts out without a reason"
+                    );
+                    continue;
+                }
+                let method = attr("method")
+                    .unwrap_or_else(|| "get".into())
+                    .to_lowercase();
+                let action = attr("action").unwrap_or_else(|| (*path).to_owned());
+                let target = action.split(['?', '#']).next().unwrap_or_default();
+                let page_address = quire::routes::PAGES
+                    .iter()
+                    .any(|p| quire::routes::matches(p.path, target));
+                let in_place = match method.as_str() {
+                    "get" => page_address,
+                    "post" => {
+                        attr("enctype").is_none_or(|e| e != "multipart/form-data")
+                            && (target.starts_with("/rpc/") || page_address)
+                    }
+                    _ => false,
+                };
+                assert!(
+                    in_place,
+                    "{path}: {form} is neither sent in place nor opted out"
+                );
+            }
+        }
+    }
+    // The walk met the forms there are: search, sign in and up, settings and sign out, the
+    // editor, comments and their deletion, favorite, follow, delete, the admin's.
+    assert!(seen >= 20, "only {seen} forms");
+}
+
+/// The opening tags of the `<form>`s of `html`.
+fn forms(html: &str) -> Vec<&str> {
+    html.match_indices("<form")
+        .filter_map(|(at, _)| html[at..].find('>').map(|end| &html[at..=at + end]))
+        .collect()
+}
+
+/// The value of attribute `name` in an opening tag (`name="value"`), if present.
+fn attribute(tag: &str, name: &str) -> Option<String> {
+    let key = format!(" {name}=\"");
+    let start = tag.find(&key)? + key.len();
+    let end = start + tag[start..].find('"')?;
+    Some(tag[start..end].to_owned())
+}
