@@ -236,3 +236,58 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     let end = start + tag[start..].find('"')?;
     Some(tag[start..end].to_owned())
 }
+
+/// A form the layer posts in place is checked like a plain post (issue 35): sent as the layer
+/// sends it (fetch: `Accept: text/html`, the page as Referer, Fetch Metadata, the header) it is
+/// answered with the redirect back to its page; the same request from another site is refused
+/// before it acts.
+#[tokio::test]
+async fn a_post_sent_in_place_is_refused_from_another_site_like_any_post() {
+    use leptos::server_fn::ServerFn;
+    use quire::server::comment::AddComment;
+    let app = TestApp::new().await;
+    let token = app.api_user("writer").await;
+    let slug = app.api_article(&token, "Posted To", &[]).await;
+    let cookie = app.register("reader").await;
+    let page = format!("/article/{slug}");
+    let post = |site: &'static str, origin: String, body: &'static str| {
+        Request::post(AddComment::PATH)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::COOKIE, &cookie)
+            .header(navigation::HEADER, "1")
+            .header("sec-fetch-site", site)
+            .header("sec-fetch-mode", "cors")
+            .header(header::ORIGIN, origin.clone())
+            .header(header::REFERER, format!("{origin}{page}"))
+            .body(Body::from(format!("slug={slug}&body={body}")))
+            .expect("request")
+    };
+    let refused = app
+        .send(post(
+            "cross-site",
+            "https://evil.test".into(),
+            "From+elsewhere",
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    let sent = app
+        .send(post("same-origin", common::ORIGIN.into(), "From+here"))
+        .await;
+    assert!(sent.status.is_redirection(), "{sent:?}");
+    assert_eq!(
+        sent.header("location"),
+        Some(format!("{}{page}", common::ORIGIN).as_str())
+    );
+    let comments = app
+        .api("GET", &format!("/api/articles/{slug}/comments"), None, None)
+        .await
+        .json();
+    let bodies: Vec<&str> = comments["comments"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["From here"]);
+}
