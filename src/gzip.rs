@@ -158,11 +158,10 @@ fn stored_block(out: &mut Vec<u8>, data: &[u8]) {
     out.extend_from_slice(&data[..usize::from(len)]);
 }
 
-/// Whether an `Accept-Encoding` value accepts gzip (RFC 9110, 12.5.3): `gzip` or `x-gzip` with
-/// a non-zero weight, or else `*` with one.
-pub fn accepted(accept_encoding: &str) -> bool {
-    let mut star = false;
-    for item in accept_encoding.split(',') {
+/// The codings an `Accept-Encoding` value names, each with its weight (RFC 9110, 12.5.3: `q`,
+/// 1 when absent).
+pub fn codings(accept_encoding: &str) -> impl Iterator<Item = (&str, f32)> {
+    accept_encoding.split(',').map(|item| {
         let mut parts = item.split(';');
         let coding = parts.next().unwrap_or_default().trim();
         let weight = parts
@@ -170,6 +169,15 @@ pub fn accepted(accept_encoding: &str) -> bool {
             .filter_map(|q| q.trim().parse::<f32>().ok())
             .next()
             .unwrap_or(1.0);
+        (coding, weight)
+    })
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (RFC 9110, 12.5.3): `gzip` or `x-gzip` with
+/// a non-zero weight, or else `*` with one.
+pub fn accepted(accept_encoding: &str) -> bool {
+    let mut star = false;
+    for (coding, weight) in codings(accept_encoding) {
         if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
             return weight > 0.0;
         }

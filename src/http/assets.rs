@@ -97,18 +97,10 @@ pub async fn navigation_script(request_headers: HeaderMap) -> Response {
     response
 }
 
-/// Whether an `Accept-Encoding` value names `coding` with a non-zero weight (RFC 9110, 12.5.3).
+/// Whether an `Accept-Encoding` value names `coding` with a non-zero weight.
 fn accepts_coding(accept_encoding: &str, coding: &str) -> bool {
-    accept_encoding.split(',').any(|item| {
-        let mut parts = item.split(';');
-        let name = parts.next().unwrap_or_default().trim();
-        let weight = parts
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .filter_map(|q| q.trim().parse::<f32>().ok())
-            .next()
-            .unwrap_or(1.0);
-        name.eq_ignore_ascii_case(coding) && weight > 0.0
-    })
+    crate::gzip::codings(accept_encoding)
+        .any(|(name, weight)| name.eq_ignore_ascii_case(coding) && weight > 0.0)
 }
 
 /// Whether `path` names a file of the bundle under `/pkg/` whose name carries its contents'

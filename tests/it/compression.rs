@@ -9,6 +9,7 @@ use axum::http::{Request, StatusCode, header};
 use common::{TestApp, TestResponse};
 use serde_json::json;
 
+/// `path` as a browser accepting `encodings` asks for it, with the API token if any.
 async fn fetch(
     app: &TestApp,
     path: &str,
@@ -16,17 +17,12 @@ async fn fetch(
     cookie: Option<&str>,
     token: Option<&str>,
 ) -> TestResponse {
-    let mut request = Request::get(path)
-        .header(header::ACCEPT, "text/html")
-        .header(header::ACCEPT_ENCODING, encodings);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    if let Some(token) = token {
-        request = request.header(header::AUTHORIZATION, format!("Token {token}"));
-    }
-    app.send(request.body(Body::empty()).expect("request"))
-        .await
+    let authorization = token.map(|t| format!("Token {t}"));
+    let extra: Vec<(&str, &str)> = authorization
+        .iter()
+        .map(|a| ("authorization", a.as_str()))
+        .collect();
+    app.get_as(path, encodings, cookie, &extra).await
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ use common::{TestApp, TestResponse};
 use quire::http::STATUS_HEADER;
 use quire::navigation;
 
+/// `path` as a document load asks for it, or (`in_place`) as the navigation layer's fetch.
 async fn get(
     app: &TestApp,
     path: &str,
@@ -17,20 +18,13 @@ async fn get(
     cookie: Option<&str>,
     in_place: bool,
 ) -> TestResponse {
-    let mut request = Request::get(path)
-        .header(header::ACCEPT, "text/html")
-        .header(header::ACCEPT_ENCODING, encodings);
-    if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, cookie);
-    }
-    if in_place {
-        request = request
-            .header(navigation::HEADER, "1")
-            .header("sec-fetch-mode", "cors")
-            .header("sec-fetch-site", "same-origin")
-            .header("sec-fetch-dest", "empty");
-    }
-    app.send(request.body(Body::empty()).expect("request"))
+    let layer: &[(&str, &str)] = &[
+        (navigation::HEADER, "1"),
+        ("sec-fetch-mode", "cors"),
+        ("sec-fetch-site", "same-origin"),
+        ("sec-fetch-dest", "empty"),
+    ];
+    app.get_as(path, encodings, cookie, if in_place { layer } else { &[] })
         .await
 }
 

@@ -202,6 +202,28 @@ impl TestApp {
         }
     }
 
+    /// `GET path` as a browser asks for a page: `Accept: text/html`, the given
+    /// `Accept-Encoding`, the cookie if any, and `extra` headers.
+    pub async fn get_as(
+        &self,
+        path: &str,
+        encodings: &str,
+        cookie: Option<&str>,
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = Request::get(path)
+            .header(header::ACCEPT, "text/html")
+            .header(header::ACCEPT_ENCODING, encodings);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
     pub async fn send(&self, request: Request<Body>) -> TestResponse {
         Self::send_to(self.router.clone(), request).await
     }
