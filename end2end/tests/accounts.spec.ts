@@ -17,6 +17,8 @@ test('register, sign out, sign in, change the bio, and it stays after a reload',
 
   // Sign in again.
   await page.click('a.nav-link:has-text("Sign in")');
+  // In place: the page is the sign-in page once the swap is hydrated.
+  await hydrated(page);
   await expect(page.locator('h1')).toHaveText('Sign in');
   await page.fill('input[name="email"]', `${name}@example.test`);
   await page.fill('input[name="password"]', PASSWORD);

@@ -49,6 +49,8 @@ test('an administrator sorts and pages the articles table', async ({ page, reque
   await markPage(page);
 
   await page.click('.navbar a.nav-link[href="/admin"]');
+  // In place: the page is the admin's once the swap is hydrated.
+  await hydrated(page);
   await expect(page.locator('h1')).toHaveText('Administration');
   await expect(page.locator('.bar-chart svg rect')).toHaveCount(30);
   await page.click('.admin-tables a:text-is("articles")');
