@@ -21,7 +21,7 @@ let ready = false; // the app's first hydration is done: islands can be hydrated
 let current = null; // the history entry shown: { key }
 let shownPath = location.pathname + location.search; // what <main> shows
 let inFlight = null; // the AbortController of the navigation under way
-let generation = 0; // counts navigations: only the latest one marks the page hydrated
+let generation = 0; // counts navigations: only the latest one goes on and marks the page
 const positions = new Map(read(SCROLL_KEY)); // history key -> [x, y]
 
 function read(key) {
@@ -41,17 +41,18 @@ function isPage(path) {
   });
 }
 
-/** The URL to follow in place, or null to leave the event to the browser. */
-function inPlaceUrl(href, el) {
-  if (!ready || el.closest('[data-reload]')) return null;
-  const url = new URL(href, location.href);
-  if (url.origin !== location.origin || !isPage(url.pathname)) return null;
-  return url;
-}
-
 /** Where a form may post in place: a server function (`/rpc/…`) or a page. */
 function isPostable(path) {
   return path.startsWith('/rpc/') || isPage(path);
+}
+
+/** The URL to follow in place (`allowed` says which paths), or null to leave the event to
+ * the browser: before the app is ready, under `data-reload`, or to another origin. */
+function inPlaceUrl(href, el, allowed = isPage) {
+  if (!ready || el.closest('[data-reload]')) return null;
+  const url = new URL(href, location.href);
+  if (url.origin !== location.origin || !allowed(url.pathname)) return null;
+  return url;
 }
 
 /** When the page a post led to shows an error, the form that was sent (the one with the same
@@ -155,12 +156,12 @@ async function visit(target, mode = 'push', state = null, post = null) {
     if (!type.startsWith('text/html')) throw new Error(`not a page: ${type}`);
     doc = new DOMParser().parseFromString(await response.text(), 'text/html');
   } catch (error) {
-    if (inFlight !== controller) return undefined; // a later navigation took over
+    if (mine !== generation) return undefined; // a later navigation took over
     return fallback();
   } finally {
     clearTimeout(timer);
   }
-  if (inFlight !== controller) return undefined;
+  if (mine !== generation) return undefined;
   inFlight = null;
   let final = new URL(response.url || url.href);
   if (final.pathname === url.pathname && final.search === url.search) final.hash = url.hash;
@@ -236,21 +237,19 @@ function onSubmit(event) {
   const target = submitter?.getAttribute('formtarget') || form.getAttribute('target');
   const enctype = submitter?.getAttribute('formenctype') || form.getAttribute('enctype') || '';
   if ((method !== 'get' && method !== 'post') || (target && target !== '_self')) return;
-  if (enctype.toLowerCase() === 'multipart/form-data' || submitter?.closest('[data-reload]')) return;
+  if (enctype.toLowerCase() === 'multipart/form-data') return;
   const action = submitter?.getAttribute('formaction') || form.getAttribute('action') || location.href;
-  if (!ready || form.closest('[data-reload]')) return;
-  const url = new URL(action, location.href);
-  if (url.origin !== location.origin) return;
+  // The clicked button's own data-reload counts, as does the form's or an ancestor's.
+  const url = inPlaceUrl(action, submitter || form, method === 'get' ? isPage : isPostable);
+  if (!url) return;
   const data = new FormData(form, submitter);
   if (method === 'get') {
-    if (!isPage(url.pathname)) return;
     url.search = new URLSearchParams(data).toString();
     url.hash = '';
     event.preventDefault();
     visit(url.href, 'push');
     return;
   }
-  if (!isPostable(url.pathname)) return;
   event.preventDefault();
   // One post at a time: the form's buttons wait for the answer.
   const buttons = [...form.querySelectorAll('button, input[type="submit"]')].filter((b) => !b.disabled);
@@ -277,10 +276,9 @@ function onSubmit(event) {
 
 /** A fragment navigation the browser made in this page has an entry of its own: adopt it. */
 function adopt() {
-  if (history.state && history.state.key) return false;
+  if (history.state && history.state.key) return;
   current = { key: newKey() };
   history.replaceState(current, '', location.href);
-  return true;
 }
 
 function onPopState(event) {

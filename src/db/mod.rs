@@ -148,21 +148,16 @@ enum Priority {
 async fn bound_reads(conn: &mut SqliteConnection, priority: Priority) -> Result<(), sqlx::Error> {
     let deadline = DEADLINE.try_with(Arc::clone).ok();
     let mut handle = conn.lock_handle().await?;
-    match (deadline, priority) {
-        (Some(deadline), Priority::Normal) => {
-            handle.set_progress_handler(PROGRESS_STEPS, move || deadline.go_on());
-        }
-        (Some(deadline), Priority::Lowered) => {
-            handle.set_progress_handler(PROGRESS_STEPS, move || {
+    let lowered = priority == Priority::Lowered;
+    if deadline.is_none() && !lowered {
+        handle.remove_progress_handler();
+    } else {
+        handle.set_progress_handler(PROGRESS_STEPS, move || {
+            if lowered {
                 lower_this_thread();
-                deadline.go_on()
-            });
-        }
-        (None, Priority::Normal) => handle.remove_progress_handler(),
-        (None, Priority::Lowered) => handle.set_progress_handler(PROGRESS_STEPS, || {
-            lower_this_thread();
-            true
-        }),
+            }
+            deadline.as_ref().is_none_or(|d| d.go_on())
+        });
     }
     Ok(())
 }

@@ -15,7 +15,7 @@
 use std::io::Write;
 use std::sync::LazyLock;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -54,8 +54,8 @@ pub async fn cache_headers(request: Request, next: Next) -> Response {
 }
 
 /// The navigation layer's script in brotli and in gzip, compressed at their highest levels the
-/// first time it is asked for.
-static NAVIGATION: LazyLock<(Vec<u8>, Vec<u8>)> = LazyLock::new(|| {
+/// first time it is asked for; each answer shares these bytes.
+static NAVIGATION: LazyLock<(Bytes, Bytes)> = LazyLock::new(|| {
     let text = crate::navigation::SOURCE.as_bytes();
     let mut br = Vec::new();
     {
@@ -64,7 +64,10 @@ static NAVIGATION: LazyLock<(Vec<u8>, Vec<u8>)> = LazyLock::new(|| {
     }
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let _ = gzip.write_all(text);
-    (br, gzip.finish().unwrap_or_default())
+    (
+        Bytes::from(br),
+        Bytes::from(gzip.finish().unwrap_or_default()),
+    )
 });
 
 /// `GET` of the navigation layer's script (`navigation::script_path`): brotli, gzip or the
@@ -80,7 +83,10 @@ pub async fn navigation_script(request_headers: HeaderMap) -> Response {
     } else if crate::gzip::accepted(accepts) && !gzip.is_empty() {
         (Some("gzip"), gzip.clone())
     } else {
-        (None, crate::navigation::SOURCE.as_bytes().to_vec())
+        (
+            None,
+            Bytes::from_static(crate::navigation::SOURCE.as_bytes()),
+        )
     };
     let mut response = Response::new(Body::from(body));
     let headers = response.headers_mut();
